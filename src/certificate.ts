@@ -1,0 +1,100 @@
+// Loads and inspects the certificate and key the server presents, so that every
+// problem is found at start-up and told in one line.
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { StartupError, describeFsError } from './errors.js';
+
+export interface CertificateFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** A certificate chain and its private key, checked to belong together. */
+export interface CertificatePair {
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** DNS names and IP addresses the leaf certificate covers. */
+  readonly names: readonly string[];
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** Whether the leaf covers a host name (wildcards as a TLS client matches them). */
+  covers(host: string): boolean;
+}
+
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+const DAY = 24 * 60 * 60 * 1000;
+export const EXPIRY_WARNING_DAYS = 14;
+
+export function loadCertificatePair(files: CertificateFiles): CertificatePair {
+  const certPem = readText(files.cert, '--cert');
+  const keyPem = readText(files.key, '--key');
+
+  if (!certPem.includes(PEM_CERTIFICATE)) {
+    throw new StartupError(`--cert ${files.cert}: not a PEM certificate (expected "${PEM_CERTIFICATE}")`);
+  }
+  let leaf: X509Certificate;
+  try {
+    // The first block of a full-chain file is the server's own certificate.
+    leaf = new X509Certificate(certPem);
+  } catch {
+    throw new StartupError(`--cert ${files.cert}: the PEM certificate cannot be parsed`);
+  }
+  const key = parseKey(keyPem, files.key);
+  if (!leaf.checkPrivateKey(key)) {
+    throw new StartupError(`--key ${files.key} does not match the certificate in --cert ${files.cert}`);
+  }
+  return {
+    certPem,
+    keyPem,
+    names: subjectNames(leaf),
+    notBefore: new Date(leaf.validFrom),
+    notAfter: new Date(leaf.validTo),
+    covers: (host) => leaf.checkHost(host) !== undefined || leaf.checkIP(host) !== undefined,
+  };
+}
+
+/** What an operator should know about a pair before serving it: expiry and coverage. */
+export function certificateWarnings(pair: CertificatePair, domain: string, now: Date): string[] {
+  const warnings: string[] = [];
+  const notAfter = pair.notAfter.toISOString();
+  if (now < pair.notBefore) {
+    warnings.push(`the certificate is not valid until ${pair.notBefore.toISOString()}: clients will refuse it`);
+  }
+  if (now > pair.notAfter) {
+    warnings.push(`the certificate expired at ${notAfter}: clients will refuse it`);
+  } else if (pair.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * DAY) {
+    warnings.push(`the certificate expires soon, at ${notAfter}`);
+  }
+  if (!pair.covers(domain)) {
+    warnings.push(`the certificate does not cover ${domain} (it covers ${pair.names.join(', ') || 'no names'}): ` +
+      'the go command will refuse it');
+  }
+  return warnings;
+}
+
+function readText(file: string, option: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new StartupError(`${option} ${file}: cannot read: ${describeFsError(error)}`);
+  }
+}
+
+function parseKey(pem: string, file: string): KeyObject {
+  try {
+    return createPrivateKey(pem);
+  } catch (error) {
+    const encrypted = error instanceof Error && 'code' in error && error.code === 'ERR_MISSING_PASSPHRASE';
+    throw new StartupError(encrypted
+      ? `--key ${file}: the private key is encrypted; give the server an unencrypted key readable only by it`
+      : `--key ${file}: not a PEM private key`);
+  }
+}
+
+/** "DNS:a.example, IP Address:127.0.0.1" becomes ["a.example", "127.0.0.1"]. */
+function subjectNames(leaf: X509Certificate): string[] {
+  return (leaf.subjectAltName ?? '')
+    .split(', ')
+    .map((entry) => /^(?:DNS|IP Address):(.+)$/.exec(entry)?.[1])
+    .filter((name): name is string => name !== undefined);
+}

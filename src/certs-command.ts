@@ -1,0 +1,31 @@
+// The certs command: a local CA and a server certificate, and the two lines a
+// user needs to test the fallback on their own machine.
+import { DEFAULT_DOMAIN } from './config.js';
+import { writeNewCertificates, serverNames } from './certificate-files.js';
+
+export interface CertsOptions {
+  readonly dir: string;
+  readonly domain: string;
+  readonly extraNames: readonly string[];
+  readonly force: boolean;
+}
+
+export async function makeCertificates(options: CertsOptions): Promise<string> {
+  const names = serverNames(options.domain, options.extraNames);
+  const paths = await writeNewCertificates(options.dir, names, options.force);
+  return [
+    `Wrote a local CA (${paths.ca}, key ${paths.caKey})`,
+    `and a server certificate for ${names.join(', ')} (${paths.cert}, key ${paths.key}).`,
+    '',
+    'To test the fallback locally, point the domain at this machine in /etc/hosts:',
+    `  127.0.0.1 ${options.domain}`,
+    `start it on port 443 (as root, or see the README): modfallback serve --cert ${paths.cert} --key ${paths.key}`,
+    'and ask the go command for a module (on Linux, SSL_CERT_FILE adds the CA and system roots stay trusted):',
+    `  SSL_CERT_FILE=${paths.ca} GOPROXY=direct GOSUMDB=off go get ${exampleModule(options.domain)}@latest`,
+    '',
+  ].join('\n');
+}
+
+function exampleModule(domain: string): string {
+  return domain === DEFAULT_DOMAIN ? `${domain}/gpu/mtl` : `${domain}/MODULE`;
+}

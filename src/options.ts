@@ -1,0 +1,60 @@
+// Parsers for command-line and environment values: each either returns the
+// validated value or throws an InvalidArgumentError naming the rule it broke.
+import { InvalidArgumentError } from 'commander';
+import { checkHost } from './module-path.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const WHOLE_NUMBER = /^[0-9]+$/;
+const ONE_YEAR = 365 * 24 * 60 * 60;
+
+export function parsePort(text: string): number {
+  const port = WHOLE_NUMBER.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new InvalidArgumentError('It must be a whole number from 0 to 65535 (0 picks a free port).');
+  }
+  return port;
+}
+
+export function parseSeconds(text: string): number {
+  const seconds = WHOLE_NUMBER.test(text) ? Number(text) : NaN;
+  if (!(seconds >= 0 && seconds <= ONE_YEAR)) {
+    throw new InvalidArgumentError(`It must be a whole number of seconds from 0 to ${ONE_YEAR}.`);
+  }
+  return seconds;
+}
+
+export function parseDomain(text: string): string {
+  const problem = checkHost(text);
+  if (problem !== null) {
+    throw new InvalidArgumentError(
+      `It must be a host name that can start a module path, like example.com; this one has ${problem}.`);
+  }
+  return text;
+}
+
+/** The mirror as it will appear in every go-import tag: scheme, host, optional base path. */
+export function parseMirror(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidArgumentError('It must be an absolute http or https URL, like https://proxy.golang.org.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InvalidArgumentError('It must be an https (or http) URL.');
+  }
+  if (url.search !== '' || text.includes('?')) throw new InvalidArgumentError('It must not have a query.');
+  if (url.hash !== '' || text.includes('#')) throw new InvalidArgumentError('It must not have a fragment.');
+  if (url.username !== '' || url.password !== '') {
+    throw new InvalidArgumentError('It must not contain a user name or password: every answer would publish it.');
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+export function parseLogLevel(text: string): LogLevel {
+  const level = LOG_LEVELS.find((l) => l === text);
+  if (level === undefined) throw new InvalidArgumentError(`It must be one of: ${LOG_LEVELS.join(', ')}.`);
+  return level;
+}

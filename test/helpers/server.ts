@@ -1,0 +1,42 @@
+// Starts a fallback server in this process on an ephemeral loopback port, with
+// certificates made for the test and a logger whose JSON lines the test can read.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import type { FallbackConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createFallbackServer } from '../../src/server.js';
+import { makePki } from './tls.js';
+
+export interface RunningTestServer {
+  readonly port: number;
+  /** The CA that signed the server's certificate, PEM. */
+  readonly ca: string;
+  /** Every log line so far, parsed. */
+  logs(): Record<string, unknown>[];
+}
+
+export const TEST_CONFIG: FallbackConfig = Object.freeze({
+  domain: 'dmitri.shuralyov.com',
+  mirror: 'https://proxy.golang.org',
+  cacheMaxAge: 60,
+});
+
+export async function startTestServer(t: TestContext, config: FallbackConfig = TEST_CONFIG): Promise<RunningTestServer> {
+  const pki = await makePki(t);
+  const leaf = await pki.issue('server', [config.domain, 'localhost', '127.0.0.1']);
+  const lines: string[] = [];
+  const logger = createLogger('debug', { write: (line: string) => { lines.push(line); } });
+  const server = createFallbackServer({ config, tls: leaf, logger });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    ca: pki.ca.cert,
+    logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}

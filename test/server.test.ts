@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseGoImports } from '../src/go-import.js';
+import { httpsRequest, rawTlsExchange } from './helpers/https.js';
+import { startTestServer } from './helpers/server.js';
+
+test('every row of the contract holds over real HTTPS', async (t) => {
+  const server = await startTestServer(t);
+  const ask = (path: string, method = 'GET') => httpsRequest({ port: server.port, ca: server.ca, path, method });
+
+  const page = await ask('/gpu/mtl/example/movingobjects?go-get=1');
+  assert.equal(page.status, 200);
+  assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(page.headers['cache-control'], 'public, max-age=60');
+  assert.equal(page.headers['x-content-type-options'], 'nosniff');
+  assert.deepEqual(parseGoImports(page.body), [{
+    prefix: 'dmitri.shuralyov.com/gpu/mtl/example/movingobjects', vcs: 'mod', repoRoot: 'https://proxy.golang.org',
+  }]);
+
+  const root = await ask('/?go-get=1');
+  assert.deepEqual(parseGoImports(root.body).map((i) => i.prefix), ['dmitri.shuralyov.com']);
+
+  const head = await ask('/gpu/mtl?go-get=1', 'HEAD');
+  assert.equal(head.status, 200);
+  assert.equal(head.body, '');
+  const get = await ask('/gpu/mtl?go-get=1');
+  assert.equal(head.headers['content-length'], String(Buffer.byteLength(get.body)));
+
+  const bad = await ask('/gpu//mtl?go-get=1');
+  assert.equal(bad.status, 404);
+  assert.equal(bad.headers['content-type'], 'text/plain; charset=utf-8');
+  assert.equal(bad.headers['cache-control'], 'no-store');
+  assert.equal(bad.body, 'malformed module path "dmitri.shuralyov.com/gpu//mtl": double slash\n');
+
+  const post = await ask('/gpu/mtl?go-get=1', 'POST');
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.allow, 'GET, HEAD');
+
+  const ping = await ask('/.ping');
+  assert.equal(ping.status, 200);
+  assert.equal(ping.body, 'ok\n');
+  assert.equal((await ask('/.ping', 'HEAD')).status, 200);
+
+  const other = await ask('/gpu/mtl');
+  assert.equal(other.status, 404);
+  assert.match(other.body, /fallback for dmitri\.shuralyov\.com/);
+});
+
+test('the Host header is never reflected', async (t) => {
+  const server = await startTestServer(t);
+  const page = await httpsRequest({
+    port: server.port, ca: server.ca, path: '/x?go-get=1', headers: { host: 'evil.example"><script>' },
+  });
+  assert.equal(page.status, 200);
+  assert.doesNotMatch(page.body, /evil|<script/);
+  assert.deepEqual(parseGoImports(page.body).map((i) => i.prefix), ['dmitri.shuralyov.com/x']);
+});
+
+test('request lines a well-behaved client would not send get a clear 4xx', async (t) => {
+  const server = await startTestServer(t);
+  const exchange = (requestLine: string) =>
+    rawTlsExchange(server.port, server.ca, `${requestLine}\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+
+  const markup = await exchange('GET /x"><script>alert(1)</script>?go-get=1 HTTP/1.1');
+  assert.match(markup, /^HTTP\/1\.1 404 /);
+  assert.doesNotMatch(markup.split('\r\n\r\n')[1] ?? '', /[<>]/);
+
+  const latin1 = await exchange('GET /caf\u00e9?go-get=1 HTTP/1.1');
+  assert.match(latin1, /^HTTP\/1\.1 (400|404) /);
+
+  const absolute = await exchange('GET https://evil.example/x?go-get=1 HTTP/1.1');
+  assert.match(absolute, /^HTTP\/1\.1 404 /);
+  assert.doesNotMatch(absolute, /go-import/);
+
+  const garbage = await exchange('\u0000\u0001 nonsense');
+  assert.match(garbage, /^HTTP\/1\.1 400 /);
+
+  const ping = await httpsRequest({ port: server.port, ca: server.ca, path: '/.ping' });
+  assert.equal(ping.status, 200, 'the server still answers');
+});
+
+test('one JSON log line per request with method, path, query, status, duration, remote and agent', async (t) => {
+  const server = await startTestServer(t);
+  await httpsRequest({
+    port: server.port, ca: server.ca, path: '/gpu/mtl?go-get=1', headers: { 'user-agent': 'Go-http-client/1.1' },
+  });
+  const requests = server.logs().filter((line) => line.msg === 'request');
+  assert.equal(requests.length, 1);
+  const line = requests[0];
+  assert.ok(line);
+  assert.equal(line.level, 'info');
+  assert.equal(line.method, 'GET');
+  assert.equal(line.path, '/gpu/mtl');
+  assert.equal(line.query, 'go-get=1');
+  assert.equal(line.status, 200);
+  assert.equal(line.answer, 'go-import');
+  assert.equal(typeof line.durationMs, 'number');
+  assert.match(String(line.remoteAddress), /127\.0\.0\.1/);
+  assert.equal(line.userAgent, 'Go-http-client/1.1');
+  assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);
+});

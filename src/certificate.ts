@@ -2,6 +2,7 @@
 // problem is found at start-up and told in one line.
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { StartupError, describeFsError } from './errors.js';
 
 export interface CertificateFiles {
@@ -22,6 +23,7 @@ export interface CertificatePair {
 }
 
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
 const DAY = 24 * 60 * 60 * 1000;
 export const EXPIRY_WARNING_DAYS = 14;
 
@@ -49,7 +51,7 @@ export function loadCertificatePair(files: CertificateFiles): CertificatePair {
     names: subjectNames(leaf),
     notBefore: new Date(leaf.validFrom),
     notAfter: new Date(leaf.validTo),
-    covers: (host) => leaf.checkHost(host) !== undefined || leaf.checkIP(host) !== undefined,
+    covers: (host) => (isIP(host) === 0 ? leaf.checkHost(host) : leaf.checkIP(host)) !== undefined,
   };
 }
 
@@ -81,13 +83,14 @@ function readText(file: string, option: string): string {
 }
 
 function parseKey(pem: string, file: string): KeyObject {
+  // Told apart by its PEM header: OpenSSL's errors for a missing passphrase differ between versions.
+  if (ENCRYPTED_KEY.test(pem)) {
+    throw new StartupError(`--key ${file}: the private key is encrypted; give the server an unencrypted key readable only by it`);
+  }
   try {
     return createPrivateKey(pem);
-  } catch (error) {
-    const encrypted = error instanceof Error && 'code' in error && error.code === 'ERR_MISSING_PASSPHRASE';
-    throw new StartupError(encrypted
-      ? `--key ${file}: the private key is encrypted; give the server an unencrypted key readable only by it`
-      : `--key ${file}: not a PEM private key`);
+  } catch {
+    throw new StartupError(`--key ${file}: not a PEM private key`);
   }
 }
 

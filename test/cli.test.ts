@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { ensureDevCertificates } from '../src/certificate-files.js';
+import { run } from '../src/cli.js';
+import { tempDir } from './helpers/tls.js';
+
+async function cli(args: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
+  return { code, stdout, stderr };
+}
+
+function withEnv(t: TestContext, name: string, value: string): void {
+  const before = process.env[name];
+  process.env[name] = value;
+  t.after(() => {
+    if (before === undefined) Reflect.deleteProperty(process.env, name);
+    else process.env[name] = before;
+  });
+}
+
+test('bad values are usage errors: exit 2 and one line naming the input and the rule', async () => {
+  const cases: [args: string[], message: RegExp][] = [
+    [['--port', 'abc'], /'--port <n>' argument 'abc' is invalid\. It must be a whole number from 0 to 65535/],
+    [['--port', '70000'], /--port.*70000.*0 to 65535/],
+    [['--port', '-1'], /--port/],
+    [['--port', '8443.5'], /--port/],
+    [['--mirror', 'ftp://x'], /'--mirror <url>' argument 'ftp:\/\/x' is invalid\. It must be an https \(or http\) URL/],
+    [['--mirror', 'not a url'], /absolute http or https URL/],
+    [['--mirror', 'https://proxy.example/?x=1'], /must not have a query/],
+    [['--mirror', 'https://proxy.example/#x'], /must not have a fragment/],
+    [['--mirror', 'https://user:pw@proxy.example'], /user name or password/],
+    [['--domain', 'Example.com'], /'--domain <name>' argument 'Example\.com' is invalid.*first path element/],
+    [['--domain', 'localhost'], /missing dot/],
+    [['--domain', 'example.com/x'], /slash/],
+    [['--cache-max-age', 'soon'], /--cache-max-age.*whole number of seconds/],
+    [['--log-level', 'loud'], /--log-level.*one of: fatal, error, warn, info, debug, trace, silent/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['serve', 'extra'], /too many arguments|unknown command|excess/i],
+    [['--cert', 'a.pem'], /--key is required with --cert/],
+    [['--key', 'a.pem'], /--cert is required with --key/],
+    [[], /--cert and --key are required \(or --dev/],
+    [['--dev', '--cert', 'a.pem'], /--dev makes its own certificate/],
+    [['certs', '--domain', '-x.com'], /--domain/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await cli(args);
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(result.stderr, message, args.join(' '));
+    assert.match(result.stderr, /^modfallback: [^\n]+\n$/, `one line for ${args.join(' ')}`);
+    assert.equal(result.stdout, '');
+  }
+});
+
+test('options come from the environment too, flags winning', async (t) => {
+  withEnv(t, 'MODFALLBACK_MIRROR', 'gopher://x');
+  const fromEnv = await cli([]);
+  assert.equal(fromEnv.code, 2);
+  assert.match(fromEnv.stderr, /'gopher:\/\/x' from env 'MODFALLBACK_MIRROR' is invalid/);
+
+  withEnv(t, 'MODFALLBACK_PORT', 'nope');
+  const flagWins = await cli(['--port', '8443', '--mirror', 'https://proxy.golang.org']);
+  assert.equal(flagWins.code, 2);
+  assert.match(flagWins.stderr, /--cert and --key are required/, 'got past both bad environment values');
+});
+
+test('--help and --version exit 0 on stdout', async () => {
+  const help = await cli(['serve', '--help']);
+  assert.equal(help.code, 0);
+  for (const option of ['--port', '--host', '--cert', '--key', '--dev', '--mirror', '--domain', '--cache-max-age', '--log-level']) {
+    assert.ok(help.stdout.includes(option), option);
+  }
+  assert.match(help.stdout, /env:\s+MODFALLBACK_PORT/);
+  const version = await cli(['--version']);
+  assert.equal(version.code, 0);
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.equal(version.stdout.trim(), pkg.version);
+});
+
+test('certs makes a CA and a server certificate, says how to use them, and never overwrites unasked', async (t) => {
+  const dir = join(await tempDir(t, 'modfallback-certs-'), 'out');
+  const made = await cli(['certs', '--out', dir, '--name', 'fallback.internal', '--name', '10.1.2.3']);
+  assert.equal(made.code, undefined);
+  assert.match(made.stdout, /^ {2}127\.0\.0\.1 dmitri\.shuralyov\.com$/m);
+  assert.match(made.stdout, new RegExp(`^  SSL_CERT_FILE=${join(dir, 'ca.pem')} GOPROXY=direct GOSUMDB=off go get dmitri\\.shuralyov\\.com/gpu/mtl@latest$`, 'm'));
+
+  const ca = new X509Certificate(await readFile(join(dir, 'ca.pem')));
+  const leaf = new X509Certificate(await readFile(join(dir, 'cert.pem')));
+  assert.ok(ca.ca);
+  assert.ok(!leaf.ca);
+  assert.ok(leaf.verify(ca.publicKey), 'signed by the CA');
+  for (const host of ['dmitri.shuralyov.com', 'localhost', 'fallback.internal']) assert.ok(leaf.checkHost(host), host);
+  for (const ip of ['127.0.0.1', '::1', '10.1.2.3']) assert.ok(leaf.checkIP(ip), ip);
+  assert.equal((await stat(join(dir, 'key.pem'))).mode & 0o077, 0, 'the key is private');
+  assert.equal((await stat(join(dir, 'ca-key.pem'))).mode & 0o077, 0, 'the CA key is private');
+
+  const again = await cli(['certs', '--out', dir]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^modfallback: .*ca\.pem.* already exist\(s\); pass --force to replace them\n$/);
+  assert.equal(await readFile(join(dir, 'ca.pem'), 'utf8'), ca.toString(), 'untouched');
+
+  const forced = await cli(['certs', '--out', dir, '--force']);
+  assert.equal(forced.code, undefined);
+  assert.notEqual(await readFile(join(dir, 'ca.pem'), 'utf8'), ca.toString());
+});
+
+test('development certificates are reused, and reissued from the same CA for another domain', async (t) => {
+  const dir = await tempDir(t, 'modfallback-dev-');
+  const first = await ensureDevCertificates(dir, 'dmitri.shuralyov.com');
+  assert.deepEqual(first.made, ['authority', 'server certificate']);
+  const ca = await readFile(first.paths.ca, 'utf8');
+  const cert = await readFile(first.paths.cert, 'utf8');
+
+  const second = await ensureDevCertificates(dir, 'dmitri.shuralyov.com');
+  assert.deepEqual(second.made, []);
+  assert.equal(await readFile(second.paths.cert, 'utf8'), cert);
+
+  const other = await ensureDevCertificates(dir, 'example.org');
+  assert.deepEqual(other.made, ['server certificate']);
+  assert.equal(await readFile(other.paths.ca, 'utf8'), ca, 'the CA a user may trust is kept');
+  assert.ok(new X509Certificate(await readFile(other.paths.cert)).checkHost('example.org'));
+});

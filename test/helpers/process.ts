@@ -1,0 +1,88 @@
+// Runs the built CLI as a user runs it: its own process, real signals, its
+// stdout read as JSON log lines and its stderr as text. Killed when the test ends.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+
+export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** Parsed JSON lines from stdout so far. */
+  readonly logs: Record<string, unknown>[];
+  stderr(): string;
+  /** Resolves with the first log line that matches, or rejects when the process exits first. */
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** Resolves with the first match in stderr, or rejects when the process exits first. */
+  waitForStderr(pattern: RegExp): Promise<RegExpExecArray>;
+  /** Exit code, or 128 + signal number when killed by a signal. */
+  readonly exited: Promise<number>;
+}
+
+export function startCli(
+  t: TestContext, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+
+  const logs: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+    for (const wake of waiters) wake();
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      logs.push({ unparsed: line });
+    }
+    for (const wake of waiters) wake();
+  });
+  const exited = once(child, 'close').then(([code, signal]) =>
+    typeof code === 'number' ? code : 128 + signalNumber(String(signal)));
+
+  /** Re-evaluates find on every output until it finds something, the process exits, or time runs out. */
+  function waitFor<T>(find: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = find();
+        if (found !== undefined) { done(); resolve(found); }
+      };
+      const timer = setTimeout(() => { done(); reject(new Error(`not seen in ${timeoutMs} ms; stderr: ${stderr}`)); }, timeoutMs);
+      const done = (): void => { clearTimeout(timer); waiters.delete(check); };
+      waiters.add(check);
+      void exited.then((code) => { done(); reject(new Error(`exited with ${code} first; stderr: ${stderr}`)); });
+      check();
+    });
+  }
+
+  return {
+    child,
+    logs,
+    stderr: () => stderr,
+    exited,
+    waitForLog: (predicate) => waitFor(() => logs.find(predicate)),
+    waitForStderr: (pattern) => waitFor(() => pattern.exec(stderr) ?? undefined),
+  };
+}
+
+/** Runs the CLI to completion. */
+export async function runCli(
+  t: TestContext, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = startCli(t, args, options);
+  const code = await cli.exited;
+  return { code, stdout: cli.logs.map((l) => JSON.stringify(l)).join('\n'), stderr: cli.stderr() };
+}
+
+function signalNumber(signal: string): number {
+  return ({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal] ?? 0;
+}

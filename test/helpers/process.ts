@@ -14,7 +14,7 @@ export interface CliProcess {
   readonly logs: Record<string, unknown>[];
   stderr(): string;
   /** Resolves with the first log line that matches, or rejects when the process exits first. */
-  waitForLog(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Resolves with the first match in stderr, or rejects when the process exits first. */
   waitForStderr(pattern: RegExp): Promise<RegExpExecArray>;
   /** Exit code, or 128 + signal number when killed by a signal. */
@@ -69,7 +69,7 @@ export function startCli(
     logs,
     stderr: () => stderr,
     exited,
-    waitForLog: (predicate) => waitFor(() => logs.find(predicate)),
+    waitForLog: (predicate, timeoutMs) => waitFor(() => logs.find(predicate), timeoutMs),
     waitForStderr: (pattern) => waitFor(() => pattern.exec(stderr) ?? undefined),
   };
 }

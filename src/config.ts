@@ -8,6 +8,8 @@ export interface FallbackConfig {
   readonly mirror: string;
   /** Seconds a client or CDN may cache a go-import answer. */
   readonly cacheMaxAge: number;
+  /** Longer request targets get 414. */
+  readonly maxUrlLength: number;
 }
 
 export const DEFAULT_DOMAIN = 'dmitri.shuralyov.com';
@@ -17,3 +19,5 @@ export const DEFAULT_MIRROR = 'https://proxy.golang.org';
  * for long after the origin is back.
  */
 export const DEFAULT_CACHE_MAX_AGE = 60;
+/** Twice the longest module path the core accepts, plus room for a query. */
+export const DEFAULT_MAX_URL_LENGTH = 2048;

@@ -1,6 +1,9 @@
 // Graceful stop: no new connections, in-flight requests finish, idle keep-alive
 // connections close, and anything still open after the timeout is cut.
-import type { Server } from 'node:https';
+import type { Server as HttpServer } from 'node:http';
+
+/** What draining needs of an http or https server. */
+type Server = Pick<HttpServer, 'close' | 'closeIdleConnections' | 'closeAllConnections'>;
 
 export interface DrainResult {
   /** Connections still open at the deadline, closed without finishing. */

@@ -1,22 +1,38 @@
-// Timeouts and sizes the server enforces, chosen deliberately rather than left to
-// Node's defaults, which suit an application server behind a proxy, not a public
-// endpoint facing every client of a domain.
+// Timeouts and sizes the servers enforce, chosen deliberately rather than left
+// to Node's defaults, which suit an application server behind a proxy, not a
+// public endpoint facing every client of a domain. The CLI can change them.
 
-export const LIMITS = {
+export interface Limits {
   /** A client has this long to finish the TLS handshake (Node's default is 120 s). */
-  handshakeTimeoutMs: 10_000,
-  /** ...and then this long to send all request headers: the slowloris bound. */
-  headersTimeoutMs: 10_000,
+  readonly handshakeTimeoutMs: number;
+  /** ...then this long to send all request headers: the slowloris bound. */
+  readonly headersTimeoutMs: number;
   /** ...and the whole request. go-get requests have no body. */
-  requestTimeoutMs: 15_000,
-  /** How often Node checks the two timeouts above (its default is 30 s). */
-  connectionsCheckingIntervalMs: 1_000,
+  readonly requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this long. */
-  keepAliveTimeoutMs: 5_000,
-  /** Any connection silent for this long is closed. */
-  socketIdleTimeoutMs: 30_000,
-  /** Request line plus headers; a go-get request needs well under 1 KiB. */
-  maxHeaderSize: 16 * 1024,
+  readonly keepAliveTimeoutMs: number;
+  /** Request line plus headers, in bytes; beyond it Node answers 431. */
+  readonly maxHeaderSize: number;
+  /** Connections held at once; more are closed as they arrive. */
+  readonly maxConnections: number;
   /** On SIGTERM, in-flight requests get this long before connections are cut. */
+  readonly drainTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  handshakeTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 5_000,
+  // A go-get request needs well under 1 KiB.
+  maxHeaderSize: 16 * 1024,
+  // Each idle TLS connection costs tens of KiB; this bounds memory near 200 MiB
+  // and stays under a file-descriptor limit of 8192 (see README).
+  maxConnections: 4096,
   drainTimeoutMs: 10_000,
-} as const;
+});
+
+/** How often Node checks the headers and request timeouts (its default is 30 s). */
+export const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+/** Any connection silent this long is closed, such as a client that stops reading. */
+export const SOCKET_IDLE_TIMEOUT_MS = 30_000;

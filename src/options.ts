@@ -25,6 +25,24 @@ export function parseSeconds(text: string): number {
   return seconds;
 }
 
+/** Seconds, fractions allowed to the millisecond, as milliseconds. */
+export function parseSecondsAsMs(text: string): number {
+  const ms = /^[0-9]+(\.[0-9]{1,3})?$/.test(text) ? Math.round(Number(text) * 1000) : NaN;
+  if (!(ms >= 1 && ms <= 3_600_000)) {
+    throw new InvalidArgumentError('It must be a number of seconds from 0.001 to 3600, like 10 or 2.5.');
+  }
+  return ms;
+}
+
+/** A whole-number parser for a range, such as sizes and counts. */
+export function wholeNumber(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const n = WHOLE_NUMBER.test(text) ? Number(text) : NaN;
+    if (!(n >= min && n <= max)) throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
 export function parseDomain(text: string): string {
   const problem = checkHost(text);
   if (problem !== null) {

@@ -1,17 +1,21 @@
-// The serve command: load and check the certificate, build the server, listen,
-// say what it is doing, and stop gracefully on a signal.
-import type { Server } from 'node:https';
+// The serve command: load and check the certificate, build the servers, listen,
+// say what it is doing, reload the certificate on SIGHUP or change, and stop
+// gracefully on SIGTERM or SIGINT.
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import closeWithGrace from 'close-with-grace';
+import { loadCertificatePair, type CertificateFiles } from './certificate.js';
 import type { FallbackConfig } from './config.js';
-import type { CertificateFiles } from './certificate.js';
-import { certificateWarnings, loadCertificatePair } from './certificate.js';
 import { drain } from './drain.js';
 import { StartupError } from './errors.js';
-import { LIMITS } from './limits.js';
+import { createHttpServer } from './http-server.js';
+import type { Limits } from './limits.js';
+import { listen } from './listen.js';
 import { createLogger, flushLogger, type Logger } from './logger.js';
 import type { LogLevel } from './options.js';
+import { logCertificate, watchCertificate, type CertificateReloader } from './reload.js';
 import { createFallbackServer } from './server.js';
 
 /** Where the certificate comes from: files the operator names, or made for development. */
@@ -19,33 +23,58 @@ export type CertificateSource =
   | { readonly kind: 'files'; readonly files: CertificateFiles }
   | { readonly kind: 'dev'; readonly dir: string };
 
+/** The optional plain-http listener. */
+export interface HttpListener {
+  readonly port: number;
+  readonly acmeWebroot: string | undefined;
+}
+
 export interface ServeOptions {
   readonly config: FallbackConfig;
   readonly certificate: CertificateSource;
   readonly port: number;
   /** Listen address; undefined for every interface. */
   readonly host: string | undefined;
+  readonly http: HttpListener | undefined;
+  readonly limits: Limits;
   readonly logLevel: LogLevel;
 }
 
 /** Starts serving; resolves once listening. Start-up problems reject with a StartupError. */
-export async function serve(options: ServeOptions): Promise<Server> {
-  const { config } = options;
+export async function serve(options: ServeOptions): Promise<void> {
+  const { config, limits } = options;
   const logger = createLogger(options.logLevel);
   const { files, caFile } = await resolveCertificate(options.certificate, config.domain);
   const pair = loadCertificatePair(files);
-  for (const warning of certificateWarnings(pair, config.domain, new Date())) {
-    logger.warn({ cert: files.cert }, warning);
-  }
 
-  let server: Server;
+  let https: HttpsServer;
   try {
-    server = createFallbackServer({ config, tls: { cert: pair.certPem, key: pair.keyPem }, logger });
+    https = createFallbackServer({ config, tls: { cert: pair.certPem, key: pair.keyPem }, limits, logger });
   } catch (error) {
     throw new StartupError(`--cert ${files.cert}, --key ${files.key}: TLS cannot use this pair: ${String(error)}`);
   }
-  await listen(server, options.port, options.host);
-  const { port } = server.address() as AddressInfo;
+  await listen(https, options.port, options.host, '--port');
+  const port = (https.address() as AddressInfo).port;
+  const servers: (HttpsServer | HttpServer)[] = [https];
+  if (options.http !== undefined) {
+    const http = createHttpServer({
+      config: { domain: config.domain, httpsPort: port, maxUrlLength: config.maxUrlLength },
+      webroot: options.http.acmeWebroot,
+      limits,
+      logger,
+    });
+    try {
+      await listen(http, options.http.port, options.host, '--http-port');
+    } catch (error) {
+      https.close();
+      throw error;
+    }
+    servers.push(http);
+  }
+
+  logCertificate(logger, pair, files, config.domain, 'start');
+  const reloader = watchCertificate(https, files, pair, config.domain, logger);
+  process.on('SIGHUP', () => { reloader.reload('SIGHUP'); });
 
   logger.info({
     domain: config.domain,
@@ -53,13 +82,13 @@ export async function serve(options: ServeOptions): Promise<Server> {
     cacheMaxAge: config.cacheMaxAge,
     host: options.host ?? '(all interfaces)',
     port,
-    certificate: { file: files.cert, names: pair.names, notAfter: pair.notAfter.toISOString() },
+    httpPort: servers[1] === undefined ? undefined : (servers[1].address() as AddressInfo).port,
+    acmeWebroot: options.http?.acmeWebroot,
+    limits,
     node: process.version,
   }, 'listening');
   process.stderr.write(banner(options, port, caFile));
-
-  stopOnSignal(server, logger);
-  return server;
+  stopOnSignal(servers, reloader, limits.drainTimeoutMs, logger);
 }
 
 async function resolveCertificate(
@@ -72,43 +101,13 @@ async function resolveCertificate(
   return { files: { cert: paths.cert, key: paths.key }, caFile: paths.ca };
 }
 
-function listen(server: Server, port: number, host: string | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new StartupError(describeListenError(error, port, host)));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-function describeListenError(error: NodeJS.ErrnoException, port: number, host: string | undefined): string {
-  switch (error.code) {
-    case 'EADDRINUSE':
-      return `--port ${port}: address already in use (is another server listening there?)`;
-    case 'EACCES':
-      return port < 1024
-        ? `--port ${port}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; see README)`
-        : `--port ${port}: permission denied`;
-    case 'EADDRNOTAVAIL':
-      return `--host ${host ?? ''}: not an address of this machine`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `--host ${host ?? ''}: cannot resolve this name`;
-    default:
-      return `cannot listen on port ${port}: ${error.message}`;
-  }
-}
-
 /** Human lines on stderr: what is being served, and a command that proves it. */
 function banner(options: ServeOptions, port: number, caFile: string | undefined): string {
   const { domain, mirror } = options.config;
   const portPart = port === 443 ? '' : `:${port}`;
-  const local = options.host === undefined || options.host === '::' || options.host === '0.0.0.0'
-    ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
+  const host = options.host;
+  const local = host === undefined || host === '::' || host === '0.0.0.0' ? '127.0.0.1'
+    : host.includes(':') ? `[${host}]` : host;
   const curl = caFile === undefined
     ? `curl --resolve '${domain}:${port}:${local}' 'https://${domain}${portPart}/?go-get=1'`
     : `curl --cacert ${shellPath(caFile)} 'https://localhost${portPart}/?go-get=1'`;
@@ -121,15 +120,21 @@ function shellPath(file: string): string {
   return rel.startsWith('..') || rel === '' ? file : rel;
 }
 
-function stopOnSignal(server: Server, logger: Logger): void {
+function stopOnSignal(
+  servers: readonly (HttpsServer | HttpServer)[], reloader: CertificateReloader, drainTimeoutMs: number, logger: Logger,
+): void {
   closeWithGrace({
+    // SIGHUP reloads the certificate instead (see above).
+    skip: ['SIGHUP'],
     // A last resort above the drain's own deadline, in case closing itself hangs.
-    delay: LIMITS.drainTimeoutMs + 5_000,
+    delay: drainTimeoutMs + 5_000,
     logger: { error: (message: unknown) => { logger.error(String(message)); } },
   }, async ({ signal, err }) => {
     if (err !== undefined) logger.fatal({ err }, 'unexpected error; stopping');
     else logger.info({ signal }, 'stopping: finishing in-flight requests');
-    const { forced } = await drain(server, LIMITS.drainTimeoutMs);
+    reloader.close();
+    const results = await Promise.all(servers.map((server) => drain(server, drainTimeoutMs)));
+    const forced = results.some((r) => r.forced);
     logger.info({ forced }, forced ? 'stopped; connections still open at the deadline were cut' : 'stopped');
     await flushLogger(logger);
   });

@@ -211,7 +211,7 @@ function wrongVanity(transform: (body: string) => string) {
     const requests: string[] = [];
     const server = createServer(tls, (req, res) => {
       requests.push(req.url ?? '');
-      const answer = respond(req.method ?? '', req.url ?? '');
+      const answer = respond({ method: req.method ?? '', target: req.url ?? '', hostHeaders: 1 });
       const body = transform(answer.body);
       res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(body)) });
       res.end(body);

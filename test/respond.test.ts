@@ -4,10 +4,14 @@ import fc from 'fast-check';
 import type { FallbackConfig } from '../src/config.js';
 import { parseGoImports } from '../src/go-import.js';
 import { checkModulePath } from '../src/module-path.js';
-import { createResponder, type Answer } from '../src/respond.js';
+import type { Answer } from '../src/answer.js';
+import { createResponder } from '../src/respond.js';
 
-const config: FallbackConfig = { domain: 'dmitri.shuralyov.com', mirror: 'https://proxy.golang.org', cacheMaxAge: 60 };
-const respond = createResponder(config);
+const config: FallbackConfig = {
+  domain: 'dmitri.shuralyov.com', mirror: 'https://proxy.golang.org', cacheMaxAge: 60, maxUrlLength: 2048,
+};
+const responder = createResponder(config);
+const respond = (method: string, target: string, hostHeaders = 1): Answer => responder({ method, target, hostHeaders });
 
 /** The go-import tags of an answer, read as the go command reads them. */
 function tags(answer: Answer): string[] {
@@ -67,7 +71,7 @@ test('go-get on a path that is no module path: 404 text/plain, one line saying w
     ['/x%ZZ?go-get=1', /invalid percent-encoding/],
     ['/x%FF?go-get=1', /invalid percent-encoding/],
     ['/%E0%A4%A?go-get=1', /invalid percent-encoding/],
-    [`/${'a'.repeat(5000)}?go-get=1`, /longer than/],
+    [`/${'a'.repeat(1500)}?go-get=1`, /longer than 1024/],
     ['*?go-get=1', /not a path/],
     ['http://evil.example/x?go-get=1', /not a path/],
   ];
@@ -122,9 +126,21 @@ test('everything else: 404 text/plain saying what this host is', () => {
   }
 });
 
+test('a missing or repeated Host header is 400; an over-long target is 414', () => {
+  for (const hosts of [0, 2, 3]) {
+    const answer = respond('GET', '/gpu/mtl?go-get=1', hosts);
+    assert.equal(answer.status, 400);
+    assert.match(answer.body, /Host header/);
+  }
+  const long = respond('GET', `/${'a'.repeat(2048)}?go-get=1`);
+  assert.equal(long.status, 414);
+  assert.match(long.body, /at most 2048 characters/);
+  assert.equal(respond('GET', `/${'a'.repeat(1000)}?go-get=1`).status, 200, 'long but within both limits');
+});
+
 test('the mirror base path and max-age come from the configuration', () => {
-  const custom = createResponder({ domain: 'example.org', mirror: 'https://mirror.example/cached-only', cacheMaxAge: 5 });
-  const answer = custom('GET', '/a?go-get=1');
+  const custom = createResponder({ domain: 'example.org', mirror: 'https://mirror.example/cached-only', cacheMaxAge: 5, maxUrlLength: 100 });
+  const answer = custom({ method: 'GET', target: '/a?go-get=1', hostHeaders: 1 });
   assert.deepEqual(tags(answer), ['example.org/a mod https://mirror.example/cached-only']);
   assert.equal(answer.headers['cache-control'], 'public, max-age=5');
 });
@@ -136,10 +152,18 @@ test('property: any method, path and query gets a contract row; any prefix is do
     fc.constantFrom('', '?go-get=1', '?go-get=1&x=1', '?x=1', '?go-get=0'),
   ).map(([path, query]) => path + query);
   const method = fc.constantFrom('GET', 'HEAD', 'POST', 'OPTIONS', 'BREW');
-  fc.assert(fc.property(method, target, (m, t) => {
-    const answer = respond(m, t);
-    const expected = { 'go-import': 200, 'bad-module-path': 404, 'method-not-allowed': 405, health: 200, 'not-found': 404 };
-    assert.equal(answer.status, expected[answer.kind]);
+  const hosts = fc.constantFrom(1, 1, 1, 0, 2);
+  const padding = fc.constantFrom('', '', 'x'.repeat(2100));
+  const rows: Partial<Record<Answer['kind'], number>> = {
+    'go-import': 200, 'bad-module-path': 404, 'method-not-allowed': 405, health: 200, 'not-found': 404,
+    'bad-request': 400, 'uri-too-long': 414,
+  };
+  fc.assert(fc.property(method, target, hosts, padding, (m, path, h, pad) => {
+    const t = pad + path;
+    const answer = respond(m, t, h);
+    assert.equal(answer.status, rows[answer.kind], `${answer.kind} is not a row of this server's contract`);
+    if (h !== 1) assert.equal(answer.kind, 'bad-request');
+    else if (t.length > 2048) assert.equal(answer.kind, 'uri-too-long');
     const found = parseGoImports(answer.body);
     if (answer.kind !== 'go-import') {
       assert.equal(found.length, 0);

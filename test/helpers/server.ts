@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { FallbackConfig } from '../../src/config.js';
+import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { createLogger } from '../../src/logger.js';
 import { createFallbackServer } from '../../src/server.js';
 import { makePki } from './tls.js';
@@ -20,6 +21,7 @@ export const TEST_CONFIG: FallbackConfig = Object.freeze({
   domain: 'dmitri.shuralyov.com',
   mirror: 'https://proxy.golang.org',
   cacheMaxAge: 60,
+  maxUrlLength: 2048,
 });
 
 export async function startTestServer(t: TestContext, config: FallbackConfig = TEST_CONFIG): Promise<RunningTestServer> {
@@ -27,7 +29,7 @@ export async function startTestServer(t: TestContext, config: FallbackConfig = T
   const leaf = await pki.issue('server', [config.domain, 'localhost', '127.0.0.1']);
   const lines: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => { lines.push(line); } });
-  const server = createFallbackServer({ config, tls: leaf, logger });
+  const server = createFallbackServer({ config, tls: leaf, limits: DEFAULT_LIMITS, logger });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   t.after(async () => {

@@ -1,0 +1,47 @@
+// The optional plain-http listener: a thin shell around http-redirect's
+// decision that reads ACME challenge files from the webroot.
+import { lstat, readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { answer, plainError } from './answer.js';
+import { answerRequests, applyLimits, serverOptions } from './http-shell.js';
+import { ACME_PREFIX, createHttpResponder, type RedirectConfig } from './http-redirect.js';
+import type { Limits } from './limits.js';
+import type { Logger } from './logger.js';
+
+export interface HttpServerOptions {
+  readonly config: Omit<RedirectConfig, 'acme'>;
+  /** Directory certbot --webroot writes to; challenges live under .well-known/acme-challenge/. */
+  readonly webroot: string | undefined;
+  readonly limits: Limits;
+  readonly logger: Logger;
+}
+
+// Challenge files hold one key authorization, well under this.
+const MAX_CHALLENGE_BYTES = 4096;
+
+export function createHttpServer({ config, webroot, limits, logger }: HttpServerOptions): Server {
+  const decide = createHttpResponder({ ...config, acme: webroot !== undefined });
+  const missing = plainError('not-found', 'No such ACME challenge.');
+  const server = createServer(serverOptions(limits));
+  applyLimits(server, limits, logger, 'http');
+  answerRequests(server, (head) => {
+    const decision = decide(head);
+    if (decision.kind !== 'challenge') return decision;
+    if (webroot === undefined) return missing;
+    return readChallenge(join(webroot, ACME_PREFIX, decision.token)).then((content) =>
+      content === null ? missing : answer('acme-challenge', 'text/plain', 'no-store', content));
+  }, logger);
+  return server;
+}
+
+/** The file's text, or null unless it is a small regular file (never a link to elsewhere). */
+async function readChallenge(file: string): Promise<string | null> {
+  try {
+    const info = await lstat(file);
+    if (!info.isFile() || info.size > MAX_CHALLENGE_BYTES) return null;
+    return await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+}

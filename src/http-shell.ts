@@ -1,0 +1,92 @@
+// What the https server and the plain-http listener share: their limits, and
+// the request handler that asks a responder, writes its answer and logs it.
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Answer, RequestHead } from './answer.js';
+import { CONNECTIONS_CHECKING_INTERVAL_MS, SOCKET_IDLE_TIMEOUT_MS, type Limits } from './limits.js';
+import type { Logger } from './logger.js';
+
+type AnyServer = HttpServer | HttpsServer;
+
+/** Options for http(s).createServer that carry the limits. */
+export function serverOptions(limits: Limits) {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxHeaderSize: limits.maxHeaderSize,
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+  } as const;
+}
+
+/** Applies the limits that are properties rather than options, and reports what they cost. */
+export function applyLimits(server: AnyServer, limits: Limits, logger: Logger, name: string): void {
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.timeout = SOCKET_IDLE_TIMEOUT_MS;
+  server.maxConnections = limits.maxConnections;
+  // A flood drops thousands of connections a second: one summary line per
+  // window rather than a line each, so the log cannot become the bottleneck.
+  let dropped = 0;
+  server.on('drop', () => {
+    if (dropped++ > 0) return;
+    setTimeout(() => {
+      logger.warn({ server: name, dropped, maxConnections: limits.maxConnections },
+        'connections refused: at the connection limit');
+      dropped = 0;
+    }, 10_000).unref();
+  });
+  server.on('error', (error) => {
+    logger.error({ err: error, server: name }, 'server error');
+  });
+}
+
+/** Answers each request with respond's answer and logs one line for it. */
+export function answerRequests(
+  server: AnyServer,
+  respond: (head: RequestHead) => Answer | Promise<Answer>,
+  logger: Logger,
+): void {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const head: RequestHead = { method: req.method ?? '', target: req.url ?? '', hostHeaders: countHost(req.rawHeaders) };
+    const write = (answer: Answer): void => {
+      // Once the server is stopping, a keep-alive connection ends with this response.
+      if (!server.listening) res.setHeader('connection', 'close');
+      res.writeHead(answer.status, answer.headers);
+      res.end(head.method === 'HEAD' ? undefined : answer.body);
+      logRequest(logger, req, head, answer, started);
+    };
+    const result = respond(head);
+    if (result instanceof Promise) {
+      result.then(write, (error: unknown) => {
+        logger.error({ err: error, path: head.target }, 'request failed');
+        res.destroy();
+      });
+    } else {
+      write(result);
+    }
+  });
+}
+
+function countHost(rawHeaders: readonly string[]): number {
+  let hosts = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (name !== undefined && name.length === 4 && name.toLowerCase() === 'host') hosts++;
+  }
+  return hosts;
+}
+
+function logRequest(logger: Logger, req: IncomingMessage, head: RequestHead, answer: Answer, started: number): void {
+  const q = head.target.indexOf('?');
+  logger.info({
+    method: head.method,
+    path: q === -1 ? head.target : head.target.slice(0, q),
+    query: q === -1 ? undefined : head.target.slice(q + 1),
+    status: answer.status,
+    answer: answer.kind,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    remoteAddress: req.socket.remoteAddress,
+    userAgent: req.headers['user-agent'],
+  }, 'request');
+}

@@ -16,7 +16,7 @@ export class UsageError extends Error {
 export function describeFsError(error: unknown): string {
   const code = error instanceof Error && 'code' in error ? String(error.code) : '';
   switch (code) {
-    case 'ENOENT': return 'no such file';
+    case 'ENOENT': return 'no such file or directory';
     case 'EACCES':
     case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a directory, not a file';

@@ -24,14 +24,16 @@ export function applyLimits(server: AnyServer, limits: Limits, logger: Logger, n
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.timeout = SOCKET_IDLE_TIMEOUT_MS;
   server.maxConnections = limits.maxConnections;
-  // A flood drops thousands of connections a second: one summary line per
-  // window rather than a line each, so the log cannot become the bottleneck.
+  // A flood drops thousands of connections a second: a line when it starts and
+  // a count when it has lasted a while, never a line each, so that the log
+  // cannot become the bottleneck.
   let dropped = 0;
   server.on('drop', () => {
     if (dropped++ > 0) return;
+    logger.warn({ server: name, maxConnections: limits.maxConnections },
+      'at the connection limit: refusing new connections');
     setTimeout(() => {
-      logger.warn({ server: name, dropped, maxConnections: limits.maxConnections },
-        'connections refused: at the connection limit');
+      if (dropped > 1) logger.warn({ server: name, dropped }, 'connections refused at the limit in the last 10 s');
       dropped = 0;
     }, 10_000).unref();
   });

@@ -3,13 +3,14 @@
 // gracefully on SIGTERM or SIGINT.
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { loadCertificatePair, type CertificateFiles } from './certificate.js';
 import type { FallbackConfig } from './config.js';
 import { drain } from './drain.js';
-import { StartupError } from './errors.js';
+import { StartupError, describeFsError } from './errors.js';
 import { createHttpServer } from './http-server.js';
 import type { Limits } from './limits.js';
 import { listen } from './listen.js';
@@ -46,6 +47,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger(options.logLevel);
   const { files, caFile } = await resolveCertificate(options.certificate, config.domain);
   const pair = loadCertificatePair(files);
+  if (options.http?.acmeWebroot !== undefined) checkDirectory(options.http.acmeWebroot, '--acme-webroot');
 
   let https: HttpsServer;
   try {
@@ -89,6 +91,16 @@ export async function serve(options: ServeOptions): Promise<void> {
   }, 'listening');
   process.stderr.write(banner(options, port, caFile));
   stopOnSignal(servers, reloader, limits.drainTimeoutMs, logger);
+}
+
+function checkDirectory(dir: string, option: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch (error) {
+    throw new StartupError(`${option} ${dir}: ${describeFsError(error)}`);
+  }
+  if (!isDirectory) throw new StartupError(`${option} ${dir}: not a directory`);
 }
 
 async function resolveCertificate(

@@ -40,8 +40,8 @@ test('every broken pair is refused with one line naming the file and the problem
   }).privateKey;
 
   const cases: [cert: string, key: string, message: RegExp][] = [
-    [join(pki.dir, 'missing.pem'), leaf.keyFile, /^--cert .*missing\.pem: cannot read: no such file$/],
-    [leaf.certFile, join(pki.dir, 'missing-key.pem'), /^--key .*missing-key\.pem: cannot read: no such file$/],
+    [join(pki.dir, 'missing.pem'), leaf.keyFile, /^--cert .*missing\.pem: cannot read: no such file or directory$/],
+    [leaf.certFile, join(pki.dir, 'missing-key.pem'), /^--key .*missing-key\.pem: cannot read: no such file or directory$/],
     [pki.dir, leaf.keyFile, /^--cert .*: cannot read: is a directory, not a file$/],
     [await file('text.pem', 'hello\n'), leaf.keyFile, /not a PEM certificate/],
     [await file('broken.pem', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'), leaf.keyFile,

@@ -46,6 +46,14 @@ test('bad values are usage errors: exit 2 and one line naming the input and the 
     [[], /--cert and --key are required \(or --dev/],
     [['--dev', '--cert', 'a.pem'], /--dev makes its own certificate/],
     [['certs', '--domain', '-x.com'], /--domain/],
+    [['--dev', '--acme-webroot', '/srv/www'], /--acme-webroot needs --http-port/],
+    [['--dev', '--headers-timeout', '20', '--request-timeout', '10'], /--headers-timeout must not be longer than --request-timeout/],
+    [['--headers-timeout', '0'], /--headers-timeout.*seconds from 0\.001 to 3600/],
+    [['--drain-timeout', 'soon'], /--drain-timeout/],
+    [['--max-connections', '0'], /--max-connections.*from 1 to/],
+    [['--max-header-size', '10'], /--max-header-size.*from 1024/],
+    [['--max-url-length', 'long'], /--max-url-length/],
+    [['--http-port', '99999'], /--http-port/],
   ];
   for (const [args, message] of cases) {
     const result = await cli(args);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -52,7 +52,7 @@ test('start-up failures: exit 1 and one line naming the input, no stack trace', 
   const busyPort = String((busy.address() as AddressInfo).port);
 
   const cases: [args: string[], message: RegExp][] = [
-    [['--cert', join(pki.dir, 'nope.pem'), '--key', good.keyFile], /^--cert .*nope\.pem: cannot read: no such file$/],
+    [['--cert', join(pki.dir, 'nope.pem'), '--key', good.keyFile], /^--cert .*nope\.pem: cannot read: no such file or directory$/],
     [['--cert', pki.caFile, '--key', good.keyFile], /does not match the certificate/],
     [['--cert', good.certFile, '--key', other.keyFile], /does not match the certificate/],
     [['--cert', good.keyFile, '--key', good.keyFile], /not a PEM certificate/],
@@ -60,6 +60,12 @@ test('start-up failures: exit 1 and one line naming the input, no stack trace', 
       new RegExp(`^--port ${busyPort}: address already in use`)],
     [['--cert', good.certFile, '--key', good.keyFile, '--port', '0', '--host', '192.0.2.1'],
       /^--host 192\.0\.2\.1: not an address of this machine$/],
+    [['--cert', good.certFile, '--key', good.keyFile, '--port', '0', '--host', '127.0.0.1', '--http-port', busyPort],
+      new RegExp(`^--http-port ${busyPort}: address already in use`)],
+    [['--cert', good.certFile, '--key', good.keyFile, '--http-port', '0', '--acme-webroot', join(pki.dir, 'www')],
+      /^--acme-webroot .*www: no such file or directory$/],
+    [['--cert', good.certFile, '--key', good.keyFile, '--http-port', '0', '--acme-webroot', good.certFile],
+      /^--acme-webroot .*good\.pem: not a directory$/],
   ];
   for (const [args, message] of cases) {
     const result = await runCli(t, ['serve', ...args]);
@@ -69,6 +75,24 @@ test('start-up failures: exit 1 and one line naming the input, no stack trace', 
     assert.match(lines[0]?.replace(/^modfallback: /, '') ?? '', message);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   }
+});
+
+test('a privileged port without the privilege: exit 1 and what to do', async (t) => {
+  const unprivilegedFrom = Number(await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').catch(() => '1024'));
+  if (unprivilegedFrom <= 443) {
+    t.skip(`ports from ${unprivilegedFrom} need no privilege on this machine`);
+    return;
+  }
+  const asRoot = process.getuid?.() === 0;
+  const pki = await makePki(t);
+  const leaf = await pki.issue('leaf', ['dmitri.shuralyov.com']);
+  // As root, drop to nobody, who may read the test files but not bind below 1024.
+  await chmod(pki.dir, 0o755);
+  const result = await runCli(t, ['--cert', leaf.certFile, '--key', leaf.keyFile, '--port', '443', '--host', '127.0.0.1'],
+    asRoot ? { uid: 65534, gid: 65534 } : {});
+  assert.equal(result.code, 1, result.stderr);
+  assert.equal(result.stderr,
+    'modfallback: --port 443: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; see README)\n');
 });
 
 test('usage errors exit 2 from the real process too', async (t) => {

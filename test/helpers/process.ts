@@ -6,6 +6,14 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 
+export interface CliOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Run as this user and group (needs root). */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
 export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 export interface CliProcess {
@@ -22,11 +30,13 @@ export interface CliProcess {
 }
 
 export function startCli(
-  t: TestContext, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  t: TestContext, args: readonly string[], options: CliOptions = {},
 ): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
@@ -76,7 +86,7 @@ export function startCli(
 
 /** Runs the CLI to completion. */
 export async function runCli(
-  t: TestContext, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  t: TestContext, args: readonly string[], options: CliOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const cli = startCli(t, args, options);
   const code = await cli.exited;

@@ -3,9 +3,9 @@
 // with one line on stderr and never a stack trace.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_DOMAIN } from './config.js';
+import { addCheckCommand } from './check-command.js';
+import { domainOption } from './cli-options.js';
 import { StartupError, UsageError } from './errors.js';
-import { parseDomain } from './options.js';
 import { addServeCommand } from './serve-command.js';
 
 const NAME = 'modfallback';
@@ -14,19 +14,22 @@ const NAME = 'modfallback';
 export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  readonly stderrIsTty?: boolean;
 }
 
 const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stderrIsTty: process.stderr.isTTY,
 };
 
 /** Runs the command line; resolves to an exit code, or undefined while a server runs. */
 export async function run(argv: readonly string[], io: Io = processIo): Promise<number | undefined> {
-  const program = buildProgram(io);
+  let exitCode: number | undefined;
+  const program = buildProgram(io, (code) => { exitCode = code; });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return undefined;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof UsageError || error instanceof StartupError) {
@@ -39,7 +42,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
-function buildProgram(io: Io): Command {
+function buildProgram(io: Io, exit: (code: number) => void): Command {
   const program = new Command(NAME)
     .description('A standby go-import server for a vanity domain whose own server is down.')
     .version(packageVersion(), '-v, --version')
@@ -52,7 +55,8 @@ function buildProgram(io: Io): Command {
       },
     });
 
-  addServeCommand(program, domainOption);
+  addServeCommand(program);
+  addCheckCommand(program, { ...io, stderrIsTty: io.stderrIsTty === true, exit });
 
   program.command('certs')
     .description('make a local CA and a server certificate for testing on this machine')
@@ -68,11 +72,6 @@ function buildProgram(io: Io): Command {
     });
 
   return program;
-}
-
-function domainOption(): Option {
-  return new Option('--domain <name>', 'the vanity domain being stood in for').env('MODFALLBACK_DOMAIN')
-    .argParser(parseDomain).default(DEFAULT_DOMAIN);
 }
 
 function packageVersion(): string {

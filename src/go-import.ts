@@ -39,3 +39,34 @@ function metasBeforeBody(root: Node): HTMLElement[] {
   walk(root);
   return metas;
 }
+
+/** A path-element prefix: "a/b" is one of "a/b" and "a/b/c", not of "a/bc". */
+export function hasPathPrefix(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+export type MatchResult = { readonly tag: GoImport; readonly problem?: never } | { readonly tag?: never; readonly problem: string };
+
+/**
+ * The tag the go command uses for an import path in module mode (cmd/go's
+ * matchGoImport after parseMetaGoImports with PreferMod): mod tags replace
+ * others with the same prefix and come first; the prefix must match by path
+ * element; two matches are an error unless the first is mod.
+ */
+export function matchGoImport(imports: readonly GoImport[], importPath: string): MatchResult {
+  const mods = imports.filter((t) => t.vcs === 'mod');
+  const modPrefixes = new Set(mods.map((t) => t.prefix));
+  const ordered = [...mods, ...imports.filter((t) => t.vcs !== 'mod' && !modPrefixes.has(t.prefix))];
+  let match: GoImport | undefined;
+  for (const tag of ordered) {
+    if (!hasPathPrefix(importPath, tag.prefix)) continue;
+    if (match !== undefined) {
+      if (match.vcs === 'mod' && tag.vcs !== 'mod') break;
+      return { problem: `multiple meta tags match import path "${importPath}"` };
+    }
+    match = tag;
+  }
+  if (match !== undefined) return { tag: match };
+  const seen = imports.map((t) => t.prefix).join(', ');
+  return { problem: seen === '' ? 'no go-import meta tags' : `no go-import meta tags match (found ${seen})` };
+}

@@ -89,3 +89,11 @@ export function quote(text: string): string {
     return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
+
+/**
+ * Go's module.EscapePath and EscapeVersion, as module proxies expect them: each
+ * upper-case letter becomes "!" and its lower case.
+ */
+export function escapeForProxy(pathOrVersion: string): string {
+  return pathOrVersion.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
+}

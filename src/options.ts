@@ -52,13 +52,16 @@ export function parseDomain(text: string): string {
   return text;
 }
 
-/** The mirror as it will appear in every go-import tag: scheme, host, optional base path. */
-export function parseMirror(text: string): string {
+/**
+ * An http(s) base URL: scheme, host, optional base path, no trailing slash. The
+ * mirror appears like this in every go-import tag; --primary and --fallback too.
+ */
+export function parseBaseUrl(text: string): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new InvalidArgumentError('It must be an absolute http or https URL, like https://proxy.golang.org.');
+    throw new InvalidArgumentError('It must be an absolute http or https URL, like https://example.com.');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InvalidArgumentError('It must be an https (or http) URL.');

@@ -1,11 +1,12 @@
 // The serve command's options, and their conversion into ServeOptions. Every
 // option also comes from a MODFALLBACK_* environment variable; flags win.
 import { Command, Option } from 'commander';
-import { DEFAULT_CACHE_MAX_AGE, DEFAULT_MAX_URL_LENGTH, DEFAULT_MIRROR } from './config.js';
+import { domainOption, mirrorOption } from './cli-options.js';
+import { DEFAULT_CACHE_MAX_AGE, DEFAULT_MAX_URL_LENGTH } from './config.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import {
-  LOG_LEVELS, parseLogLevel, parseMirror, parsePort, parseSeconds, parseSecondsAsMs, wholeNumber, type LogLevel,
+  LOG_LEVELS, parseLogLevel, parsePort, parseSeconds, parseSecondsAsMs, wholeNumber, type LogLevel,
 } from './options.js';
 import type { CertificateSource, ServeOptions } from './serve.js';
 
@@ -37,7 +38,7 @@ function option(flags: string, description: string, env: string): Option {
 
 const seconds = (ms: number): string => String(ms / 1000);
 
-export function addServeCommand(program: Command, domainOption: () => Option): void {
+export function addServeCommand(program: Command): void {
   program.command('serve', { isDefault: true })
     .description('serve go-import tags for the domain, pointing at the mirror (the default command)')
     .addOption(option('--port <n>', 'TCP port for https', 'PORT').argParser(parsePort).default(443))
@@ -45,8 +46,7 @@ export function addServeCommand(program: Command, domainOption: () => Option): v
     .addOption(option('--cert <file>', 'PEM certificate, or full chain, for the domain', 'CERT'))
     .addOption(option('--key <file>', 'PEM private key of the certificate', 'KEY'))
     .addOption(option('--dev', 'use development certificates in ./certs, making them if missing', 'DEV'))
-    .addOption(option('--mirror <url>', 'module mirror the go command is sent to', 'MIRROR')
-      .argParser(parseMirror).default(DEFAULT_MIRROR))
+    .addOption(mirrorOption('module mirror the go command is sent to'))
     .addOption(domainOption())
     .addOption(option('--cache-max-age <seconds>', 'how long clients and CDNs may cache an answer', 'CACHE_MAX_AGE')
       .argParser(parseSeconds).default(DEFAULT_CACHE_MAX_AGE))

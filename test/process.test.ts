@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
@@ -84,6 +84,10 @@ test('a privileged port without the privilege: exit 1 and what to do', async (t)
     return;
   }
   const asRoot = process.getuid?.() === 0;
+  if (asRoot && spawnSync(process.execPath, ['-e', '0'], { uid: 65534, gid: 65534 }).status !== 0) {
+    t.skip(`${process.execPath} cannot be run by the unprivileged user nobody`);
+    return;
+  }
   const pki = await makePki(t);
   const leaf = await pki.issue('leaf', ['dmitri.shuralyov.com']);
   // As root, drop to nobody, who may read the test files but not bind below 1024.

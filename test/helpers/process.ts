@@ -18,8 +18,10 @@ export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url))
 
 export interface CliProcess {
   readonly child: ChildProcess;
-  /** Parsed JSON lines from stdout so far. */
+  /** Parsed JSON lines from stdout so far (a line that is not JSON as { unparsed }). */
   readonly logs: Record<string, unknown>[];
+  /** Stdout as text. */
+  stdout(): string;
   stderr(): string;
   /** Resolves with the first log line that matches, or rejects when the process exits first. */
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -44,11 +46,13 @@ export function startCli(
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
+  let stdout = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
     stderr += text;
     for (const wake of waiters) wake();
   });
   createInterface({ input: child.stdout }).on('line', (line) => {
+    stdout += `${line}\n`;
     try {
       logs.push(JSON.parse(line) as Record<string, unknown>);
     } catch {
@@ -78,6 +82,7 @@ export function startCli(
     child,
     logs,
     stderr: () => stderr,
+    stdout: () => stdout,
     exited,
     waitForLog: (predicate, timeoutMs) => waitFor(() => logs.find(predicate), timeoutMs),
     waitForStderr: (pattern) => waitFor(() => pattern.exec(stderr) ?? undefined),
@@ -90,7 +95,7 @@ export async function runCli(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const cli = startCli(t, args, options);
   const code = await cli.exited;
-  return { code, stdout: cli.logs.map((l) => JSON.stringify(l)).join('\n'), stderr: cli.stderr() };
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
 
 function signalNumber(signal: string): number {

@@ -1,0 +1,14 @@
+// Options more than one command takes, defined once.
+import { Option } from 'commander';
+import { DEFAULT_DOMAIN, DEFAULT_MIRROR } from './config.js';
+import { parseBaseUrl, parseDomain } from './options.js';
+
+export function domainOption(): Option {
+  return new Option('--domain <name>', 'the vanity domain being stood in for').env('MODFALLBACK_DOMAIN')
+    .argParser(parseDomain).default(DEFAULT_DOMAIN);
+}
+
+export function mirrorOption(description: string): Option {
+  return new Option('--mirror <url>', description).env('MODFALLBACK_MIRROR')
+    .argParser(parseBaseUrl).default(DEFAULT_MIRROR);
+}

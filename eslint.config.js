@@ -27,7 +27,7 @@ export default tseslint.config(
     rules: { 'no-control-regex': 'off' },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', 'bench/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { domainOption, mirrorOption } from './cli-options.js';
 import { UsageError, describeFsError } from './errors.js';
-import { hasPathPrefix } from './go-import.js';
-import { checkModulePath, quote } from './module-path.js';
+import { checkModulePath, hasPathPrefix, quote } from './module-path.js';
 import { parseBaseUrl, parseSecondsAsMs, wholeNumber } from './options.js';
 
 interface CheckFlags {

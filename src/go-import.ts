@@ -2,6 +2,7 @@
 // parseMetaGoImports): only tags before <body>, the name exactly "go-import",
 // the content split on white space into exactly three fields.
 import { HTMLElement, parse, type Node } from 'node-html-parser';
+import { hasPathPrefix } from './module-path.js';
 
 export interface GoImport {
   readonly prefix: string;
@@ -40,10 +41,6 @@ function metasBeforeBody(root: Node): HTMLElement[] {
   return metas;
 }
 
-/** A path-element prefix: "a/b" is one of "a/b" and "a/b/c", not of "a/bc". */
-export function hasPathPrefix(path: string, prefix: string): boolean {
-  return path === prefix || path.startsWith(`${prefix}/`);
-}
 
 export type MatchResult = { readonly tag: GoImport; readonly problem?: never } | { readonly tag?: never; readonly problem: string };
 

@@ -101,3 +101,44 @@ test('property: any string either passes or gets a one-line printable reason', (
     if (problem !== null) assert.match(problem, /^[\x20-\x7e]+$/);
   }), { numRuns: 2000, interruptAfterTimeLimit: 5000 });
 });
+
+/**
+ * An independent oracle: golang.org/x/mod/module.CheckPath transcribed as
+ * plainly as possible, element by element, with no shortcuts.
+ */
+function goCheckPath(path: string): boolean {
+  if (path === '' || path.startsWith('-') || path.includes('//') || path.endsWith('/')) return false;
+  const elements = path.split('/');
+  for (const elem of elements) {
+    if (elem === '' || /^[.]+$/.test(elem) || elem.startsWith('.') || elem.endsWith('.')) return false;
+    for (const c of elem) if (!/[A-Za-z0-9._~-]/.test(c) || c.length !== 1) return false;
+    const short = elem.includes('.') ? elem.slice(0, elem.indexOf('.')) : elem;
+    const bad = ['CON', 'PRN', 'AUX', 'NUL', ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => [`COM${n}`, `LPT${n}`])];
+    if (bad.includes(short.toUpperCase())) return false;
+    const tilde = short.lastIndexOf('~');
+    if (tilde >= 0 && tilde < short.length - 1 && /^[0-9]+$/.test(short.slice(tilde + 1))) return false;
+  }
+  const host = elements[0] ?? '';
+  if (!host.includes('.') || !/^[a-z0-9.-]+$/.test(host)) return false;
+  // SplitPathVersion
+  let i = path.length;
+  let dot = false;
+  while (i > 0 && /[0-9.]/.test(path[i - 1] ?? '')) {
+    if (path[i - 1] === '.') dot = true;
+    i--;
+  }
+  if (i <= 1 || i === path.length || path[i - 1] !== 'v' || path[i - 2] !== '/') return true;
+  const major = path.slice(i - 2);
+  return !(dot || major.length <= 2 || major[2] === '0' || major === '/v1');
+}
+
+test('property: checkModulePath agrees with a plain transcription of the go command rules', () => {
+  const piece = fc.constantFrom('a', 'Z', '0', '9', '.', '..', '-', '_', '~', '~1', 'v', 'v2', 'v1', 'v0', 'v2.1', 'con', 'COM1',
+    'lpt9.x', 'aux', 'nul.txt', 'x', '+', ' ', '\u00e9');
+  const element = fc.array(piece, { minLength: 0, maxLength: 4 }).map((p) => p.join(''));
+  const host = fc.constantFrom('example.com', 'a.b', 'a..b', 'Ex.com', 'localhost', '-a.com', 'a.com.', '.a.com', 'con.com', 'x-y.z9');
+  fc.assert(fc.property(host, fc.array(element, { maxLength: 5 }), (h, elements) => {
+    const path = [h, ...elements].join('/');
+    assert.equal(checkModulePath(path) === null, goCheckPath(path), JSON.stringify(path));
+  }), { numRuns: 20_000, interruptAfterTimeLimit: 10_000 });
+});

@@ -1,0 +1,209 @@
+// The benchmark: modfallback as users run it (the built CLI, logging at info to
+// a file) against a bare node:https server answering the same bytes, the
+// ceiling of the platform. Alternates the two over rounds, prints the raw
+// numbers, medians and ratios, and whether each target is met. A script that
+// prints figures, never a timed test: compare ratios measured in one run.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAuthority, issueServerCertificate } from '../src/issue-certificates.js';
+import { createResponder } from '../src/respond.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 5);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'dist', 'main.js');
+const BASELINE = join(ROOT, 'bench', 'baseline.mjs');
+const AUTOCANNON = join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+const DOMAIN = 'dmitri.shuralyov.com';
+const NESTED = '/gpu/mtl/example/movingobjects?go-get=1';
+const ONE = '/gpu?go-get=1';
+const FORTY = `/${Array.from({ length: 40 }, (_, i) => `element${i}`).join('/')}?go-get=1`;
+const PINNING = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+type Kind = 'modfallback' | 'modfallback-warn' | 'baseline';
+type Samples = Record<string, number[]>;
+
+const samples: Samples = {};
+const record = (name: string, value: number): void => { (samples[name] ??= []).push(value); };
+
+/** Runs a command pinned to a core when the OS allows, so server and load do not share one. */
+function pinned(core: number, command: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  return PINNING ? spawn('taskset', ['-c', String(core), command, ...args], options) : spawn(command, args, options);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}
+
+interface Files { cert: string; key: string; answer: string; log: string }
+
+function startServer(kind: Kind, port: number, files: Files): ChildProcess {
+  if (kind === 'baseline') {
+    return pinned(1, process.execPath, [BASELINE, String(port), files.cert, files.key, files.answer], { stdio: 'ignore' });
+  }
+  const log = openSync(files.log, 'a');
+  const child = pinned(1, process.execPath, [CLI, 'serve', '--cert', files.cert, '--key', files.key,
+    '--port', String(port), '--host', '127.0.0.1', '--log-level', kind === 'modfallback' ? 'info' : 'warn',
+  ], { stdio: ['ignore', log, 'ignore'] });
+  closeSync(log);
+  return child;
+}
+
+/** Milliseconds from spawning to the first 200 over TLS. */
+async function startAndWait(kind: Kind, files: Files): Promise<{ child: ChildProcess; port: number; coldMs: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = startServer(kind, port, files);
+  for (;;) {
+    if (await get(port, NESTED) === 200) return { child, port, coldMs: performance.now() - started };
+    if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    request({ host: '127.0.0.1', port, path, rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => { resolve(res.statusCode ?? 0); });
+    }).on('error', () => { resolve(0); }).end();
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  if (child.exitCode === null) await once(child, 'exit');
+}
+
+interface Load { rps: number; p50: number; p99: number; errors: number }
+
+/** autocannon in its own process, on the other core. */
+async function load(port: number, path: string, args: string[], seconds = SECONDS): Promise<Load> {
+  const child = pinned(0, process.execPath, [AUTOCANNON, '-j', '-d', String(seconds), ...args, `https://127.0.0.1:${port}${path}`],
+    { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s; });
+  await once(child, 'exit');
+  const result = JSON.parse(out) as {
+    requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number; timeouts: number;
+  };
+  return {
+    rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+function rssMiB(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function measure(kind: Kind, files: Files): Promise<void> {
+  const { child, port, coldMs } = await startAndWait(kind, files);
+  record(`${kind} cold start ms`, coldMs);
+  try {
+    await sleep(500);
+    record(`${kind} idle RSS MiB`, rssMiB(child.pid));
+    await load(port, NESTED, ['-c', '64'], 1); // warm-up
+    const keepAlive = await load(port, NESTED, ['-c', '64']);
+    record(`${kind} keep-alive req/s`, keepAlive.rps);
+    record(`${kind} RSS after keep-alive MiB`, rssMiB(child.pid));
+    if (keepAlive.errors > 0) throw new Error(`${kind}: ${keepAlive.errors} failed requests`);
+    if (kind === 'modfallback-warn') return;
+
+    record(`${kind} new-connection req/s`, (await load(port, NESTED, ['-c', '16', '-D', '1'])).rps);
+    const latency = await load(port, NESTED, ['-c', '8', '-R', '2000']);
+    record(`${kind} latency p50 ms`, latency.p50);
+    record(`${kind} latency p99 ms`, latency.p99);
+    if (kind === 'modfallback') {
+      record('modfallback 1-element req/s', (await load(port, ONE, ['-c', '64'])).rps);
+      record('modfallback 40-element req/s', (await load(port, FORTY, ['-c', '64'])).rps);
+    }
+  } finally {
+    await stop(child);
+  }
+}
+
+function median(values: readonly number[] = []): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] ?? NaN : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'modfallback-bench-'));
+  try {
+    const ca = await createAuthority('modfallback bench CA');
+    const leaf = await issueServerCertificate(ca, [DOMAIN, '127.0.0.1']);
+    const files: Files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), answer: join(dir, 'answer.json'), log: join(dir, 'requests.log') };
+    writeFileSync(files.cert, leaf.cert);
+    writeFileSync(files.key, leaf.key);
+    const answer = createResponder({ domain: DOMAIN, mirror: 'https://proxy.golang.org', cacheMaxAge: 60, maxUrlLength: 2048 })(
+      { method: 'GET', target: NESTED, hostHeaders: 1 });
+    writeFileSync(files.answer, JSON.stringify({ headers: answer.headers, body: answer.body }));
+
+    console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
+      `${PINNING ? 'server on core 1, load on core 0' : 'no taskset: not pinned'}; ${ROUNDS} rounds of ${SECONDS} s runs`);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order: Kind[] = round % 2 === 0 ? ['modfallback', 'baseline', 'modfallback-warn'] : ['modfallback-warn', 'baseline', 'modfallback'];
+      for (const kind of order) await measure(kind, files);
+      for (let i = 0; i < COLD_STARTS; i++) {
+        for (const kind of ['modfallback', 'baseline'] as const) {
+          const { child, coldMs } = await startAndWait(kind, files);
+          record(`${kind} cold start ms`, coldMs);
+          await stop(child);
+        }
+      }
+      console.log(`round ${round + 1} done`);
+    }
+    report();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function report(): void {
+  console.log('\nraw samples:');
+  for (const [name, values] of Object.entries(samples)) {
+    console.log(`  ${name.padEnd(40)} ${values.map((v) => v.toFixed(1)).join('  ')}`);
+  }
+  const m = (name: string): number => median(samples[name]);
+  const rows: [figure: string, value: number, target: string, ok: boolean][] = [];
+  const ratio = (figure: string, a: string, b: string, target: string, ok: (r: number) => boolean): void => {
+    const r = m(a) / m(b);
+    rows.push([figure, r, target, ok(r)]);
+  };
+  ratio('keep-alive throughput, logging at info', 'modfallback keep-alive req/s', 'baseline keep-alive req/s', '>= 0.90', (r) => r >= 0.9);
+  ratio('keep-alive throughput, logging at warn', 'modfallback-warn keep-alive req/s', 'baseline keep-alive req/s', '>= 0.95', (r) => r >= 0.95);
+  ratio('new-connection throughput', 'modfallback new-connection req/s', 'baseline new-connection req/s', '>= 0.90', (r) => r >= 0.9);
+  ratio('latency p50 at 2000 req/s', 'modfallback latency p50 ms', 'baseline latency p50 ms', '(reported)', () => true);
+  ratio('latency p99 at 2000 req/s', 'modfallback latency p99 ms', 'baseline latency p99 ms', '(reported)', () => true);
+  ratio('cold start', 'modfallback cold start ms', 'baseline cold start ms', '<= 1.30', (r) => r <= 1.3);
+  ratio('idle memory', 'modfallback idle RSS MiB', 'baseline idle RSS MiB', '<= 1.20', (r) => r <= 1.2);
+  ratio('memory after keep-alive', 'modfallback RSS after keep-alive MiB', 'baseline RSS after keep-alive MiB', '(reported)', () => true);
+  ratio('40-element / 1-element paths', 'modfallback 40-element req/s', 'modfallback 1-element req/s', '>= 0.90', (r) => r >= 0.9);
+
+  console.log('\nmedians:');
+  for (const name of Object.keys(samples)) console.log(`  ${name.padEnd(40)} ${m(name).toFixed(2)}`);
+  console.log('\nratios (modfallback / baseline, medians):');
+  for (const [figure, value, target, ok] of rows) {
+    console.log(`  ${figure.padEnd(40)} ${value.toFixed(3).padStart(7)}  target ${target.padEnd(10)} ${ok ? 'met' : 'MISSED'}`);
+  }
+  if (rows.some((row) => !row[3])) process.exitCode = 1;
+}
+
+await main();

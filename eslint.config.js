@@ -27,7 +27,7 @@ export default tseslint.config(
     rules: { 'no-control-regex': 'off' },
   },
   {
-    files: ['eslint.config.js', 'bench/*.mjs'],
+    files: ['eslint.config.js', 'bench/*.mjs', 'scripts/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

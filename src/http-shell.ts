@@ -49,14 +49,16 @@ export function answerRequests(
   logger: Logger,
 ): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const started = performance.now();
+    const logged = logger.isLevelEnabled('info');
+    const started = logged ? performance.now() : 0;
     const head: RequestHead = { method: req.method ?? '', target: req.url ?? '', hostHeaders: countHost(req.rawHeaders) };
     const write = (answer: Answer): void => {
       // Once the server is stopping, a keep-alive connection ends with this response.
       if (!server.listening) res.setHeader('connection', 'close');
       res.writeHead(answer.status, answer.headers);
       res.end(head.method === 'HEAD' ? undefined : answer.body);
-      logRequest(logger, req, head, answer, started);
+      // Nothing is built for a line that would not be written.
+      if (logged) logRequest(logger, req, head, answer, started);
     };
     const result = respond(head);
     if (result instanceof Promise) {

@@ -9,22 +9,28 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
+const MARKUP = /[&<>"']/;
+const MARKUP_ALL = /[&<>"']/g;
+
 /** Escapes text for an HTML attribute value or text node. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+  // Validated paths never hold these characters: test once, replace only if needed.
+  return MARKUP.test(text) ? text.replace(MARKUP_ALL, (c) => HTML_ESCAPES[c] ?? c) : text;
 }
 
 /**
- * The go-import page for one import prefix. The go command reads it with a
- * lenient XML tokenizer that stops at <body> or </head>, so the tag comes first
- * in <head>, the document is plain ASCII and nothing scripted precedes it.
+ * Builds the renderer of go-import pages for one configuration: the parts that
+ * depend only on it are escaped once, here. The go command reads the page with
+ * a lenient XML tokenizer that stops at <body> or </head>, so the tag comes
+ * first in <head>, the document is plain ASCII and nothing scripted precedes it.
  */
-export function renderGoImportPage(config: FallbackConfig, prefix: string): string {
-  const p = escapeHtml(prefix);
+export function createPageRenderer(config: FallbackConfig): (prefix: string) => string {
   const mirror = escapeHtml(config.mirror);
   const domain = escapeHtml(config.domain);
-  const docs = `https://pkg.go.dev/${p}`;
-  return `<!DOCTYPE html>
+  return (prefix) => {
+    const p = escapeHtml(prefix);
+    const docs = `https://pkg.go.dev/${p}`;
+    return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta name="go-import" content="${p} mod ${mirror}">
@@ -39,4 +45,5 @@ The go command fetches ${p} from there: every version the mirror already holds i
 </body>
 </html>
 `;
+  };
 }

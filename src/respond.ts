@@ -3,7 +3,7 @@
 import { answer, checkRequestHead, plainError, type Answer, type RequestHead } from './answer.js';
 import type { FallbackConfig } from './config.js';
 import { checkModulePath, quote } from './module-path.js';
-import { renderGoImportPage } from './render.js';
+import { createPageRenderer } from './render.js';
 
 export type Responder = (head: RequestHead) => Answer;
 
@@ -14,6 +14,7 @@ const ALLOW = 'GET, HEAD';
 /** Builds the responder for one configuration; everything fixed is rendered here, once. */
 export function createResponder(config: FallbackConfig): Responder {
   const cacheable = `public, max-age=${config.cacheMaxAge}`;
+  const renderPage = createPageRenderer(config);
   const notFound = plainError('not-found',
     `This host is a fallback for ${config.domain} that answers only go get lookups (?go-get=1).`);
   const health = plainError('health', 'ok');
@@ -33,7 +34,7 @@ export function createResponder(config: FallbackConfig): Responder {
 
     const modulePath = toModulePath(config.domain, rawPath);
     if (modulePath.problem !== null) return plainError('bad-module-path', modulePath.problem);
-    return answer('go-import', 'text/html', cacheable, renderGoImportPage(config, modulePath.path));
+    return answer('go-import', 'text/html', cacheable, renderPage(modulePath.path));
   };
 }
 

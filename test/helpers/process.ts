@@ -14,7 +14,7 @@ export interface CliOptions {
   readonly gid?: number;
 }
 
-export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/modfallback.js', import.meta.url));
 
 export interface CliProcess {
   readonly child: ChildProcess;

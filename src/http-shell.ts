@@ -51,14 +51,15 @@ export function answerRequests(
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const logged = logger.isLevelEnabled('info');
     const started = logged ? performance.now() : 0;
-    const head: RequestHead = { method: req.method ?? '', target: req.url ?? '', hostHeaders: countHost(req.rawHeaders) };
+    const scanned = scanHeaders(req.rawHeaders);
+    const head: RequestHead = { method: req.method ?? '', target: req.url ?? '', hostHeaders: scanned.hosts };
     const write = (answer: Answer): void => {
       // Once the server is stopping, a keep-alive connection ends with this response.
       if (!server.listening) res.setHeader('connection', 'close');
       res.writeHead(answer.status, answer.headers);
       res.end(head.method === 'HEAD' ? undefined : answer.body);
       // Nothing is built for a line that would not be written.
-      if (logged) logRequest(logger, req, head, answer, started);
+      if (logged) logRequest(logger, req, head, answer, started, scanned.userAgent);
     };
     const result = respond(head);
     if (result instanceof Promise) {
@@ -72,16 +73,24 @@ export function answerRequests(
   });
 }
 
-function countHost(rawHeaders: readonly string[]): number {
+/**
+ * The two headers the server reads, from the raw list: touching req.headers
+ * would build an object of every header for each request.
+ */
+function scanHeaders(rawHeaders: readonly string[]): { hosts: number; userAgent: string | undefined } {
   let hosts = 0;
+  let userAgent: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i];
-    if (name !== undefined && name.length === 4 && name.toLowerCase() === 'host') hosts++;
+    const name = rawHeaders[i] ?? '';
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+    else if (name.length === 10 && userAgent === undefined && name.toLowerCase() === 'user-agent') userAgent = rawHeaders[i + 1];
   }
-  return hosts;
+  return { hosts, userAgent };
 }
 
-function logRequest(logger: Logger, req: IncomingMessage, head: RequestHead, answer: Answer, started: number): void {
+function logRequest(
+  logger: Logger, req: IncomingMessage, head: RequestHead, answer: Answer, started: number, userAgent: string | undefined,
+): void {
   const q = head.target.indexOf('?');
   logger.info({
     method: head.method,
@@ -91,6 +100,6 @@ function logRequest(logger: Logger, req: IncomingMessage, head: RequestHead, ans
     answer: answer.kind,
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     remoteAddress: req.socket.remoteAddress,
-    userAgent: req.headers['user-agent'],
+    userAgent,
   }, 'request');
 }

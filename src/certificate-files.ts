@@ -14,7 +14,6 @@ export interface CertificatePaths {
   readonly key: string;
 }
 
-export const DEFAULT_CERTS_DIR = 'certs';
 const RENEW_BEFORE_DAYS = 30;
 
 export function certificatePaths(dir: string): CertificatePaths {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { addCheckCommand } from './check-command.js';
 import { domainOption } from './cli-options.js';
+import { DEFAULT_CERTS_DIR } from './config.js';
 import { StartupError, UsageError } from './errors.js';
 import { addServeCommand } from './serve-command.js';
 
@@ -60,7 +61,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
 
   program.command('certs')
     .description('make a local CA and a server certificate for testing on this machine')
-    .addOption(new Option('--out <dir>', 'directory to write them to').env('MODFALLBACK_CERTS_DIR').default('certs'))
+    .addOption(new Option('--out <dir>', 'directory to write them to').env('MODFALLBACK_CERTS_DIR').default(DEFAULT_CERTS_DIR))
     .addOption(new Option('--name <host...>', 'more DNS names or IP addresses for the certificate'))
     .addOption(domainOption())
     .addOption(new Option('--force', 'replace existing files'))

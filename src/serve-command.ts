@@ -2,7 +2,7 @@
 // option also comes from a MODFALLBACK_* environment variable; flags win.
 import { Command, Option } from 'commander';
 import { domainOption, mirrorOption } from './cli-options.js';
-import { DEFAULT_CACHE_MAX_AGE, DEFAULT_MAX_URL_LENGTH } from './config.js';
+import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CERTS_DIR, DEFAULT_MAX_URL_LENGTH } from './config.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import {
@@ -113,7 +113,7 @@ function certificateSource(flags: ServeFlags): CertificateSource {
     if (flags.cert !== undefined || flags.key !== undefined) {
       throw new UsageError('--dev makes its own certificate; drop --cert and --key, or drop --dev');
     }
-    return { kind: 'dev', dir: 'certs' };
+    return { kind: 'dev', dir: DEFAULT_CERTS_DIR };
   }
   if (flags.cert !== undefined && flags.key !== undefined) {
     return { kind: 'files', files: { cert: flags.cert, key: flags.key } };

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { Answer, RequestHead } from './answer.js';
 import { CONNECTIONS_CHECKING_INTERVAL_MS, SOCKET_IDLE_TIMEOUT_MS, type Limits } from './limits.js';
-import type { Logger } from './logger.js';
+import { REQUEST_MESSAGE, type Logger } from './logger.js';
 
 type AnyServer = HttpServer | HttpsServer;
 
@@ -101,5 +101,5 @@ function logRequest(
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     remoteAddress: req.socket.remoteAddress,
     userAgent,
-  }, 'request');
+  }, REQUEST_MESSAGE);
 }

@@ -244,11 +244,14 @@ test('5. SIGTERM under load: every accepted request completes, exit 0 within the
     .filter((l) => l.msg === 'request' && typeof l.query === 'string')
     .map((l) => new URLSearchParams(String(l.query)).get('n') ?? '');
   const lost = accepted.filter((id) => !completed.has(id));
+  const logged = new Set(accepted);
+  const unlogged = [...completed].filter((id) => !logged.has(id));
   t.diagnostic(`SIGTERM under load: ${accepted.length} requests accepted by the server, ${completed.size} completed ` +
     `at the client, ${lost.length} lost; exit ${code} after ${stopMs.toFixed(0)} ms`);
   assert.equal(code, 0);
   assert.ok(stopMs < 5_000 + 1_000, 'within the drain timeout');
   assert.ok(accepted.length > 100, 'there was real load');
   assert.deepEqual(lost, [], 'every request the server accepted reached its client');
+  assert.deepEqual(unlogged, [], 'every answered request was logged: no line lost at exit');
   assert.ok(server.cli.logs.some((l) => l.msg === 'stopped'), 'the last log line was not lost');
 });

@@ -130,34 +130,54 @@ function rssMiB(pid: number | undefined): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function measure(kind: Kind, files: Files): Promise<void> {
+/** Starts a server, warms it up, runs one measurement, stops it. */
+async function withServer(kind: Kind, files: Files, measure: (port: number, pid: number | undefined) => Promise<void>): Promise<void> {
   const { child, port, coldMs } = await startAndWait(kind, files);
   record(`${kind} cold start ms`, coldMs);
   try {
     await sleep(500);
     record(`${kind} idle RSS MiB`, rssMiB(child.pid));
-    await load(port, NESTED, ['-c', '64'], 1); // warm-up
-    const cpuBefore = cpuMicros(child.pid);
-    const keepAlive = await load(port, NESTED, ['-c', '64']);
-    record(`${kind} keep-alive req/s`, keepAlive.rps);
-    // A steadier view on a shared machine: the server's own CPU time per request.
-    record(`${kind} keep-alive CPU us/req`, (cpuMicros(child.pid) - cpuBefore) / keepAlive.total);
-    record(`${kind} RSS after keep-alive MiB`, rssMiB(child.pid));
-    if (keepAlive.errors > 0) throw new Error(`${kind}: ${keepAlive.errors} failed requests`);
-    if (kind === 'modfallback-warn') return;
-
-    // The server closes each connection after its answer, so every request pays a full handshake.
-    record(`${kind} new-connection req/s`, (await load(port, NESTED, ['-c', '16', '-H', 'Connection=close'])).rps);
-    const { p50, p99 } = await latency(port);
-    record(`${kind} latency p50 ms`, p50);
-    record(`${kind} latency p99 ms`, p99);
-    if (kind === 'modfallback') {
-      record('modfallback 1-element req/s', (await load(port, ONE, ['-c', '64'])).rps);
-      record('modfallback 40-element req/s', (await load(port, FORTY, ['-c', '64'])).rps);
-    }
+    await load(port, NESTED, ['-c', '64'], 1);
+    await measure(port, child.pid);
   } finally {
     await stop(child);
   }
+}
+
+// Each figure is measured for every server back to back, so that the machine's
+// drift between the two halves of a comparison is as small as it can be.
+async function keepAlive(kind: Kind, files: Files): Promise<void> {
+  await withServer(kind, files, async (port, pid) => {
+    const cpuBefore = cpuMicros(pid);
+    const result = await load(port, NESTED, ['-c', '64']);
+    if (result.errors > 0) throw new Error(`${kind}: ${result.errors} failed requests`);
+    record(`${kind} keep-alive req/s`, result.rps);
+    // A steadier view on a shared machine: the server's own CPU time per request.
+    record(`${kind} keep-alive CPU us/req`, (cpuMicros(pid) - cpuBefore) / result.total);
+    record(`${kind} RSS after keep-alive MiB`, rssMiB(pid));
+  });
+}
+
+async function newConnections(kind: Kind, files: Files): Promise<void> {
+  // The server closes each connection after its answer, so every request pays a full handshake.
+  await withServer(kind, files, async (port) => {
+    record(`${kind} new-connection req/s`, (await load(port, NESTED, ['-c', '16', '-H', 'Connection=close'])).rps);
+  });
+}
+
+async function fixedRateLatency(kind: Kind, files: Files): Promise<void> {
+  await withServer(kind, files, async (port) => {
+    const { p50, p99 } = await latency(port);
+    record(`${kind} latency p50 ms`, p50);
+    record(`${kind} latency p99 ms`, p99);
+  });
+}
+
+async function pathScaling(files: Files): Promise<void> {
+  await withServer('modfallback', files, async (port) => {
+    record('modfallback 1-element req/s', (await load(port, ONE, ['-c', '64'])).rps);
+    record('modfallback 40-element req/s', (await load(port, FORTY, ['-c', '64'])).rps);
+  });
 }
 
 function median(values: readonly number[] = []): number {
@@ -181,8 +201,11 @@ async function main(): Promise<void> {
     console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
       `${PINNING ? 'server on core 1, load on core 0' : 'no taskset: not pinned'}; ${ROUNDS} rounds of ${SECONDS} s runs`);
     for (let round = 0; round < ROUNDS; round++) {
-      const order: Kind[] = round % 2 === 0 ? ['modfallback', 'baseline', 'modfallback-warn'] : ['modfallback-warn', 'baseline', 'modfallback'];
-      for (const kind of order) await measure(kind, files);
+      const flip = <T>(kinds: T[]): T[] => (round % 2 === 0 ? kinds : kinds.reverse());
+      for (const kind of flip<Kind>(['modfallback', 'baseline', 'modfallback-warn'])) await keepAlive(kind, files);
+      for (const kind of flip<Kind>(['modfallback', 'baseline'])) await newConnections(kind, files);
+      for (const kind of flip<Kind>(['modfallback', 'baseline'])) await fixedRateLatency(kind, files);
+      await pathScaling(files);
       for (let i = 0; i < COLD_STARTS; i++) {
         for (const kind of ['modfallback', 'baseline'] as const) {
           const { child, coldMs } = await startAndWait(kind, files);

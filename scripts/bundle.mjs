@@ -4,6 +4,30 @@
 // loaded only when that command runs.
 import { build } from 'esbuild';
 
+// Built-in modules that dependencies load at start-up but use only on paths
+// this server never takes on the way to its first answer (commander's
+// child_process runs executable subcommands; sonic-boom's assert checks a
+// reopened file): each becomes a stand-in that loads the real one on first use.
+const LAZY_BUILTINS = /^(node:)?(child_process|assert)$/;
+
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: LAZY_BUILTINS }, (args) => (args.namespace === 'lazy-builtin'
+      ? { path: args.path, external: true }
+      : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      loader: 'js',
+      contents: `let real;
+const load = () => (real ??= require('node:${args.path}'));
+module.exports = new Proxy(function () {}, {
+  get: (_, key) => load()[key],
+  apply: (_, self, params) => Reflect.apply(load(), self, params),
+});`,
+    }));
+  },
+};
+
 await build({
   entryPoints: { modfallback: 'dist/main.js' },
   outdir: 'dist',
@@ -14,6 +38,7 @@ await build({
   platform: 'node',
   target: 'node20',
   minify: true,
+  plugins: [lazyBuiltins],
   // CommonJS dependencies call require(); ES modules have none of their own.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -13,9 +13,12 @@ const LAZY_BUILTINS = /^(node:)?(child_process|assert)$/;
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: LAZY_BUILTINS }, (args) => (args.namespace === 'lazy-builtin'
-      ? { path: args.path, external: true }
-      : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    b.onResolve({ filter: LAZY_BUILTINS }, (args) => {
+      if (args.namespace === 'lazy-builtin') return { path: args.path, external: true };
+      // Only require() calls: an ES import needs the module's real named exports.
+      if (args.kind !== 'require-call') return undefined;
+      return { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' };
+    });
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       loader: 'js',
       contents: `let real;

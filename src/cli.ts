@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { addCheckCommand } from './check-command.js';
 import { domainOption } from './cli-options.js';
 import { DEFAULT_CERTS_DIR } from './config.js';
-import { StartupError, UsageError } from './errors.js';
+import { StartupError, UsageError, messageOf } from './errors.js';
 import { addServeCommand } from './serve-command.js';
 
 const NAME = 'modfallback';
@@ -38,7 +38,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
       return error.exitCode;
     }
     // A bug: still one line, not a stack trace, and a non-zero exit.
-    io.stderr(`${NAME}: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`${NAME}: unexpected error: ${messageOf(error)}\n`);
     return 1;
   }
 }

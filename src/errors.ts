@@ -12,6 +12,11 @@ export class UsageError extends Error {
   readonly exitCode = 2;
 }
 
+/** What an unknown thrown value says, for a one-line message. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A one-line description of a file-system error, without the stack or the syscall noise. */
 export function describeFsError(error: unknown): string {
   const code = error instanceof Error && 'code' in error ? String(error.code) : '';
@@ -21,6 +26,6 @@ export function describeFsError(error: unknown): string {
     case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a directory, not a file';
     case 'EEXIST': return 'already exists';
-    default: return error instanceof Error ? error.message : String(error);
+    default: return messageOf(error);
   }
 }

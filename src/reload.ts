@@ -6,6 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:https';
 import { basename, dirname } from 'node:path';
 import { certificateWarnings, loadCertificatePair, type CertificateFiles, type CertificatePair } from './certificate.js';
+import { messageOf } from './errors.js';
 import type { Logger } from './logger.js';
 
 export interface CertificateReloader {
@@ -39,7 +40,7 @@ export function watchCertificate(
       logCertificate(logger, pair, files, domain, reason);
       return true;
     } catch (error) {
-      logger.error({ reason, problem: error instanceof Error ? error.message : String(error) },
+      logger.error({ reason, problem: messageOf(error) },
         'certificate reload refused; still serving the previous certificate');
       return false;
     }

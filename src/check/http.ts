@@ -2,6 +2,7 @@
 // retries with backoff on timeouts, network errors, 429 and 5xx. TLS trust is
 // Node's own, so NODE_EXTRA_CA_CERTS adds a local CA.
 import pRetry from 'p-retry';
+import { messageOf } from '../errors.js';
 
 export interface HttpResult {
   readonly url: string;
@@ -41,7 +42,7 @@ export async function get(url: string, options: HttpOptions = DEFAULT_HTTP): Pro
     });
   } catch (error) {
     if (error instanceof TransientError && error.result !== undefined) return error.result;
-    throw new FetchError(`GET ${url}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new FetchError(`GET ${url}: ${messageOf(error)}`);
   }
 }
 
@@ -68,5 +69,5 @@ function describe(error: unknown, timeoutMs: number): string {
     const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : '';
     return code === '' ? cause.message : `${code}: ${cause.message}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }

@@ -25,11 +25,18 @@ function renderModule(m: ModuleReport): string {
   return lines.join('\n');
 }
 
+/** The counts both renderings report. */
+function totals(report: Report): { modules: number; missingVersions: number; warmedVersions: number; notChecked: number } {
+  return {
+    modules: report.modules.length,
+    missingVersions: report.modules.reduce((n, m) => n + m.missing.length, 0),
+    warmedVersions: report.modules.reduce((n, m) => n + m.warmed.length, 0),
+    notChecked: report.modules.filter((m) => m.error !== null).length,
+  };
+}
+
 export function summary(report: Report): string {
-  const total = report.modules.length;
-  const unchecked = report.modules.filter((m) => m.error !== null).length;
-  const missing = report.modules.reduce((n, m) => n + m.missing.length, 0);
-  const warmed = report.modules.reduce((n, m) => n + m.warmed.length, 0);
+  const { modules: total, missingVersions: missing, warmedVersions: warmed, notChecked: unchecked } = totals(report);
   const badFallback = report.modules.filter((m) => m.fallback !== null && m.fallback !== 'ok').length;
   const parts = [
     `${total} module${total === 1 ? '' : 's'}`,
@@ -42,11 +49,5 @@ export function summary(report: Report): string {
 }
 
 export function renderJson(report: Report): string {
-  const summaryObject = {
-    modules: report.modules.length,
-    missingVersions: report.modules.reduce((n, m) => n + m.missing.length, 0),
-    warmedVersions: report.modules.reduce((n, m) => n + m.warmed.length, 0),
-    notChecked: report.modules.filter((m) => m.error !== null).length,
-  };
-  return `${JSON.stringify({ ...report, summary: summaryObject }, null, 2)}\n`;
+  return `${JSON.stringify({ ...report, summary: totals(report) }, null, 2)}\n`;
 }

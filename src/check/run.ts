@@ -1,6 +1,7 @@
 // The check command's work: for each module, the versions at the primary, those
 // in the mirror, what is missing, warming it when asked, and the fallback's answer.
 import pLimit from 'p-limit';
+import { messageOf } from '../errors.js';
 import { get as httpGet, type HttpOptions } from './http.js';
 import {
   CheckError, fallbackProblem, mirrorHas, mirrorList, primaryVersions, readGoImport, warmVersion, type Get,
@@ -76,7 +77,7 @@ async function checkModule(get: Get, options: CheckOptions, path: string): Promi
     if (options.warm && missing.length > 0) {
       await Promise.all(missing.map((v) => warmVersion(get, options.mirror, path, v).catch((error: unknown) => {
         // Not fatal: the check that follows says whether the version arrived.
-        warmFailures.push(`${v}: ${error instanceof Error ? error.message : String(error)}`);
+        warmFailures.push(`${v}: ${messageOf(error)}`);
       })));
       const before = missing;
       ({ inMirror, missing } = await compare(get, options.mirror, path, primary));

@@ -3,6 +3,7 @@
 // and a fallback's go-import answer. Each failure is one line, in a CheckError.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { messageOf } from '../errors.js';
 import { matchGoImport, parseGoImports, type GoImport } from '../go-import.js';
 import { escapeForProxy } from '../module-path.js';
 import { FetchError, type HttpResult } from './http.js';
@@ -99,7 +100,7 @@ export async function fallbackProblem(
   try {
     tag = await readGoImport(get, fallback, domain, modulePath);
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return messageOf(error);
   }
   const expected = `${modulePath} mod ${mirror}`;
   const got = `${tag.prefix} ${tag.vcs} ${tag.repoRoot}`;

@@ -23,6 +23,8 @@ export interface Answer<K extends AnswerKind = AnswerKind> {
   readonly headers: Readonly<Record<string, string>>;
   /** The body for GET; the shell sends none for HEAD. */
   readonly body: string;
+  /** The body as the bytes sent, encoded once when the answer is built. */
+  readonly payload: Buffer;
 }
 
 export type ContentType = 'text/plain' | 'text/html';
@@ -34,18 +36,20 @@ export function answer<K extends AnswerKind>(
   body: string,
   extra: Readonly<Record<string, string>> = {},
 ): Answer<K> {
+  const payload = Buffer.from(body);
   return {
     kind,
     status: STATUS[kind],
     headers: {
       'content-type': `${type}; charset=utf-8`,
-      'content-length': String(Buffer.byteLength(body)),
+      'content-length': String(payload.length),
       'cache-control': cacheControl,
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'",
       ...extra,
     },
     body,
+    payload,
   };
 }
 

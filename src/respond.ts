@@ -1,5 +1,6 @@
 // The pure core: what any request gets, as a function of the configuration and
 // the request head. No I/O here; the https server is a thin shell around it.
+import QuickLRU from 'quick-lru';
 import { answer, checkRequestHead, plainError, type Answer, type RequestHead } from './answer.js';
 import type { FallbackConfig } from './config.js';
 import { checkModulePath, quote } from './module-path.js';
@@ -10,6 +11,14 @@ export type Responder = (head: RequestHead) => Answer;
 export const HEALTH_PATH = '/.ping';
 const READ_METHODS = new Set(['GET', 'HEAD']);
 const ALLOW = 'GET, HEAD';
+/**
+ * go-get answers kept, by request path. The go command asks for the same few
+ * paths over and over (each module, and each of its packages): once answered,
+ * a path costs a lookup instead of decoding, validating and rendering. Bounded
+ * (quick-lru holds at most twice this), so that a scanner's endless new paths
+ * cost a few MiB at most.
+ */
+export const GO_GET_ANSWERS_KEPT = 1000;
 
 /** Builds the responder for one configuration; everything fixed is rendered here, once. */
 export function createResponder(config: FallbackConfig): Responder {
@@ -19,6 +28,13 @@ export function createResponder(config: FallbackConfig): Responder {
     `This host is a fallback for ${config.domain} that answers only go get lookups (?go-get=1).`);
   const health = plainError('health', 'ok');
   const methodNotAllowed = plainError('method-not-allowed', `Method not allowed: use ${ALLOW}.`, { allow: ALLOW });
+  const goGetAnswers = new QuickLRU<string, Answer>({ maxSize: GO_GET_ANSWERS_KEPT });
+
+  const goGetAnswer = (rawPath: string): Answer => {
+    const modulePath = toModulePath(config.domain, rawPath);
+    if (modulePath.problem !== null) return plainError('bad-module-path', modulePath.problem);
+    return answer('go-import', 'text/html', cacheable, renderPage(modulePath.path));
+  };
 
   return (head) => {
     const refused = checkRequestHead(head, config.maxUrlLength);
@@ -32,9 +48,12 @@ export function createResponder(config: FallbackConfig): Responder {
     }
     if (!READ_METHODS.has(method)) return methodNotAllowed;
 
-    const modulePath = toModulePath(config.domain, rawPath);
-    if (modulePath.problem !== null) return plainError('bad-module-path', modulePath.problem);
-    return answer('go-import', 'text/html', cacheable, renderPage(modulePath.path));
+    let kept = goGetAnswers.get(rawPath);
+    if (kept === undefined) {
+      kept = goGetAnswer(rawPath);
+      goGetAnswers.set(rawPath, kept);
+    }
+    return kept;
   };
 }
 

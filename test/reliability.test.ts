@@ -241,8 +241,8 @@ test('5. SIGTERM under load: every accepted request completes, exit 0 within the
   await load;
 
   const accepted = server.cli.logs
-    .filter((l) => l.msg === 'request' && typeof l.query === 'string')
-    .map((l) => new URLSearchParams(String(l.query)).get('n') ?? '');
+    .filter((l) => l.msg === 'request' && typeof l.url === 'string')
+    .map((l) => new URL(String(l.url), 'https://x').searchParams.get('n') ?? '');
   const lost = accepted.filter((id) => !completed.has(id));
   const logged = new Set(accepted);
   const unlogged = [...completed].filter((id) => !logged.has(id));

@@ -5,7 +5,7 @@ import type { FallbackConfig } from '../src/config.js';
 import { parseGoImports } from '../src/go-import.js';
 import { checkModulePath } from '../src/module-path.js';
 import type { Answer } from '../src/answer.js';
-import { createResponder } from '../src/respond.js';
+import { createResponder, GO_GET_ANSWERS_KEPT } from '../src/respond.js';
 
 const config: FallbackConfig = {
   domain: 'dmitri.shuralyov.com', mirror: 'https://proxy.golang.org', cacheMaxAge: 60, maxUrlLength: 2048,
@@ -40,6 +40,7 @@ test('go-get on a module path: 200 and exactly one mod tag echoing the path', ()
       assert.equal(answer.headers['cache-control'], 'public, max-age=60');
       assert.equal(answer.headers['x-content-type-options'], 'nosniff');
       assert.equal(answer.headers['content-length'], String(Buffer.byteLength(answer.body)));
+      assert.deepEqual(answer.payload, Buffer.from(answer.body), 'the bytes sent are the body');
       assert.ok(answer.body.includes(`<a href="https://pkg.go.dev/${prefix}">`), target);
       assert.ok(answer.body.includes('outage'), 'the page says why it is there');
     }
@@ -175,4 +176,23 @@ test('property: any method, path and query gets a contract row; any prefix is do
     assert.equal(checkModulePath(prefix), null);
     assert.doesNotMatch(prefix, /[<>"&]/);
   }), { numRuns: 3000, interruptAfterTimeLimit: 8000 });
+});
+
+test('a path asked for again gets the answer built the first time; how many are kept is bounded', () => {
+  const fresh = createResponder(config);
+  const ask = (target: string, method = 'GET'): Answer => fresh({ method, target, hostHeaders: 1 });
+  const first = ask('/gpu/mtl?go-get=1');
+  assert.equal(ask('/gpu/mtl?go-get=1&x=y', 'HEAD'), first, 'same path, same answer object');
+  assert.deepEqual(first, respond('GET', '/gpu/mtl?go-get=1'), 'and the same as a responder that never saw it');
+  const bad = ask('/gpu//mtl?go-get=1');
+  assert.equal(bad.kind, 'bad-module-path');
+  assert.equal(ask('/gpu//mtl?go-get=1'), bad, 'refusals are kept too');
+  assert.equal(ask('/gpu/mtl?go-get=1', 'POST').kind, 'method-not-allowed', 'the method is still checked first');
+  assert.equal(fresh({ method: 'GET', target: '/gpu/mtl?go-get=1', hostHeaders: 2 }).kind, 'bad-request');
+
+  // quick-lru keeps up to twice its size (a current and a previous generation).
+  for (let i = 0; i < 2 * GO_GET_ANSWERS_KEPT; i++) ask(`/scan/${i}?go-get=1`);
+  const again = ask('/gpu/mtl?go-get=1');
+  assert.notEqual(again, first, 'the oldest answer was let go');
+  assert.deepEqual(again, first);
 });

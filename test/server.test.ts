@@ -79,7 +79,7 @@ test('request lines a well-behaved client would not send get a clear 4xx', async
   assert.equal(ping.status, 200, 'the server still answers');
 });
 
-test('one JSON log line per request with method, path, query, status, duration, remote and agent', async (t) => {
+test('one JSON log line per request with method, target, status, answer, remote address and agent', async (t) => {
   const server = await startTestServer(t);
   await httpsRequest({
     port: server.port, ca: server.ca, path: '/gpu/mtl?go-get=1', headers: { 'user-agent': 'Go-http-client/1.1' },
@@ -90,11 +90,9 @@ test('one JSON log line per request with method, path, query, status, duration, 
   assert.ok(line);
   assert.equal(line.level, 'info');
   assert.equal(line.method, 'GET');
-  assert.equal(line.path, '/gpu/mtl');
-  assert.equal(line.query, 'go-get=1');
+  assert.equal(line.url, '/gpu/mtl?go-get=1');
   assert.equal(line.status, 200);
   assert.equal(line.answer, 'go-import');
-  assert.equal(typeof line.durationMs, 'number');
   assert.match(String(line.remoteAddress), /127\.0\.0\.1/);
   assert.equal(line.userAgent, 'Go-http-client/1.1');
   assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);

@@ -139,8 +139,7 @@ async function startModfallback(t: TestContext, tls: { certFile: string; keyFile
   return {
     port: Number(listening.port),
     sawRequest: async (pathAndQuery) => {
-      const [path, query] = pathAndQuery.split('?');
-      return cli.waitForLog((l) => l.msg === 'request' && l.path === path && l.query === query, 5_000)
+      return cli.waitForLog((l) => l.msg === 'request' && l.url === pathAndQuery, 5_000)
         .then(() => true, () => false);
     },
   };

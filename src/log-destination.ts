@@ -1,0 +1,73 @@
+// Where log lines go: gathered into batches in memory, then written to a file
+// descriptor (stdout) by sonic-boom, the asynchronous writer pino is built on.
+//
+// Why a batch in front of sonic-boom rather than its own minLength: sonic-boom
+// appends each line to one pending string and measures that string's UTF-8
+// length on every write, so a 4 KiB batch costs a copy and a scan of up to
+// 4 KiB per line. Here a line costs a push onto an array; the batch is joined
+// once.
+import { pino, type DestinationStream } from 'pino';
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+export interface BatchedDestination extends DestinationStream {
+  write(line: string): void;
+  /** Hands every gathered line to the OS, then calls back. */
+  flush(callback: (error?: Error) => void): void;
+  /** Writes every gathered line before returning: for the process's last moments. */
+  flushSync(): void;
+}
+
+export interface BatchOptions {
+  /** A batch is written once it holds this many characters, */
+  readonly batchChars: number;
+  /** and no line waits longer than this. */
+  readonly maxWaitMs: number;
+}
+
+/** A destination on file descriptor fd (1 for stdout) that writes lines in batches. */
+export function batchedDestination(fd: number, { batchChars, maxWaitMs }: BatchOptions): BatchedDestination {
+  // Asynchronous, so that a stalled reader (a busy journald, a paused
+  // terminal) never stops the event loop. minLength 1: it writes as soon as it
+  // is handed anything, and its flush still waits for writes in flight (with 0
+  // it would not).
+  const out: SonicBoom = pino.destination({ dest: fd, sync: false, minLength: 1 });
+  let lines: string[] = [];
+  let chars = 0;
+
+  const handOver = (): void => {
+    if (lines.length === 0) return;
+    const batch = lines.join('');
+    lines = [];
+    chars = 0;
+    out.write(batch);
+  };
+
+  setInterval(handOver, maxWaitMs).unref();
+  // pino has sonic-boom write what it holds when the process exits; lines
+  // still gathered here would be lost without this.
+  process.once('exit', () => {
+    try {
+      handOver();
+      out.flushSync();
+    } catch {
+      // stdout is gone (closed, broken pipe): nothing left to write to.
+    }
+  });
+
+  return {
+    write(line: string): void {
+      lines.push(line);
+      chars += line.length;
+      if (chars >= batchChars) handOver();
+    },
+    flush(callback): void {
+      handOver();
+      out.flush(callback);
+    },
+    flushSync(): void {
+      handOver();
+      out.flushSync();
+    },
+  };
+}

@@ -5,7 +5,7 @@
 // prints figures, never a timed test: compare ratios measured in one run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
@@ -29,6 +29,9 @@ const NESTED = '/gpu/mtl/example/movingobjects?go-get=1';
 const ONE = '/gpu?go-get=1';
 const FORTY = `/${Array.from({ length: 40 }, (_, i) => `element${i}`).join('/')}?go-get=1`;
 const PINNING = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+// Instruction counts need valgrind (Debian: apt-get install valgrind); BENCH_INSTRUCTIONS=0 skips them.
+const COUNTING = process.env.BENCH_INSTRUCTIONS !== '0' && spawnSync('callgrind_control', ['--version']).status === 0;
+const COUNTED_REQUESTS = 5000;
 
 type Kind = 'modfallback' | 'modfallback-warn' | 'baseline';
 type Samples = Record<string, number[]>;
@@ -51,12 +54,15 @@ async function freePort(): Promise<number> {
 
 interface Files { cert: string; key: string; answer: string; log: string }
 
-function startServer(kind: Kind, port: number, files: Files): ChildProcess {
+function startServer(kind: Kind, port: number, files: Files, wrapper: string[] = []): ChildProcess {
+  // Under a wrapper (valgrind), node becomes the wrapper's first argument.
+  const command = wrapper[0] ?? process.execPath;
+  const prefix = wrapper.length > 0 ? [...wrapper.slice(1), process.execPath] : [];
   if (kind === 'baseline') {
-    return pinned(1, process.execPath, [BASELINE, String(port), files.cert, files.key, files.answer], { stdio: 'ignore' });
+    return pinned(1, command, [...prefix, BASELINE, String(port), files.cert, files.key, files.answer], { stdio: 'ignore' });
   }
   const log = openSync(files.log, 'a');
-  const child = pinned(1, process.execPath, [CLI, 'serve', '--cert', files.cert, '--key', files.key,
+  const child = pinned(1, command, [...prefix, CLI, 'serve', '--cert', files.cert, '--key', files.key,
     '--port', String(port), '--host', '127.0.0.1', '--log-level', kind === 'modfallback' ? 'info' : 'warn',
   ], { stdio: ['ignore', log, 'ignore'] });
   closeSync(log);
@@ -64,10 +70,12 @@ function startServer(kind: Kind, port: number, files: Files): ChildProcess {
 }
 
 /** Milliseconds from spawning to the first 200 over TLS. */
-async function startAndWait(kind: Kind, files: Files): Promise<{ child: ChildProcess; port: number; coldMs: number }> {
+async function startAndWait(
+  kind: Kind, files: Files, wrapper: string[] = [],
+): Promise<{ child: ChildProcess; port: number; coldMs: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = startServer(kind, port, files);
+  const child = startServer(kind, port, files, wrapper);
   for (;;) {
     if (await get(port, NESTED) === 200) return { child, port, coldMs: performance.now() - started };
     if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}`);
@@ -180,6 +188,33 @@ async function pathScaling(files: Files): Promise<void> {
   });
 }
 
+/**
+ * User-space instructions per keep-alive request, every thread of the server,
+ * counted by valgrind's callgrind over COUNTED_REQUESTS requests after twice as
+ * many to warm up. Blind to the kernel's share (TCP, system calls), but the same
+ * from run to run within about 1%, where timings on a shared machine are not:
+ * the figure to trust when deciding whether a change helps.
+ */
+async function instructionsPerRequest(kind: Kind, files: Files, dir: string): Promise<void> {
+  const out = join(dir, `callgrind-${kind}`);
+  const { child, port } = await startAndWait(kind, files,
+    ['valgrind', '--tool=callgrind', `--callgrind-out-file=${out}`, '--cache-sim=no', '--collect-jumps=no']);
+  try {
+    const amount = ['-c', '16', '-a', String(COUNTED_REQUESTS)];
+    // Twice over first, so that the compiler has settled before counting starts.
+    await load(port, NESTED, ['-c', '16', '-a', String(2 * COUNTED_REQUESTS)]);
+    spawnSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
+    await load(port, NESTED, amount);
+    spawnSync('callgrind_control', ['--dump=measured', String(child.pid)], { stdio: 'ignore' });
+  } finally {
+    await stop(child);
+  }
+  const dumps = readdirSync(dir).filter((name) => name.startsWith(`callgrind-${kind}.`)).map((name) => readFileSync(join(dir, name), 'utf8'));
+  const measured = dumps.find((text) => /^desc: Trigger: dump measured$/m.test(text)) ?? '';
+  const total = Number(/^(?:summary|totals): (\d+)/m.exec(measured)?.[1] ?? NaN);
+  record(`${kind} instructions/req`, total / COUNTED_REQUESTS);
+}
+
 function median(values: readonly number[] = []): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -215,6 +250,11 @@ async function main(): Promise<void> {
       }
       console.log(`round ${round + 1} done`);
     }
+    if (COUNTING) {
+      for (const kind of ['baseline', 'modfallback', 'modfallback-warn'] as const) await instructionsPerRequest(kind, files, dir);
+    } else {
+      console.log('no valgrind: instruction counts skipped');
+    }
     report();
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -236,6 +276,10 @@ function report(): void {
   ratio('keep-alive throughput, logging at warn', 'modfallback-warn keep-alive req/s', 'baseline keep-alive req/s', '>= 0.95', (r) => r >= 0.95);
   ratio('keep-alive CPU per request, info', 'modfallback keep-alive CPU us/req', 'baseline keep-alive CPU us/req', '(reported)', () => true);
   ratio('keep-alive CPU per request, warn', 'modfallback-warn keep-alive CPU us/req', 'baseline keep-alive CPU us/req', '(reported)', () => true);
+  if (COUNTING) {
+    ratio('instructions per request, info', 'modfallback instructions/req', 'baseline instructions/req', '(reported)', () => true);
+    ratio('instructions per request, warn', 'modfallback-warn instructions/req', 'baseline instructions/req', '(reported)', () => true);
+  }
   ratio('new-connection throughput', 'modfallback new-connection req/s', 'baseline new-connection req/s', '>= 0.90', (r) => r >= 0.9);
   ratio(`latency p50 at ${LATENCY_RATE} req/s`, 'modfallback latency p50 ms', 'baseline latency p50 ms', '(reported)', () => true);
   ratio(`latency p99 at ${LATENCY_RATE} req/s`, 'modfallback latency p99 ms', 'baseline latency p99 ms', '(reported)', () => true);

@@ -19,6 +19,8 @@ export interface BatchedDestination extends DestinationStream {
 }
 
 export interface BatchOptions {
+  /** Whether a line may wait for its batch; any other is written at once, after those before it. */
+  readonly mayWait: (line: string) => boolean;
   /** A batch is written once it holds this many characters, */
   readonly batchChars: number;
   /** and no line waits longer than this. */
@@ -26,7 +28,7 @@ export interface BatchOptions {
 }
 
 /** A destination on file descriptor fd (1 for stdout) that writes lines in batches. */
-export function batchedDestination(fd: number, { batchChars, maxWaitMs }: BatchOptions): BatchedDestination {
+export function batchedDestination(fd: number, { mayWait, batchChars, maxWaitMs }: BatchOptions): BatchedDestination {
   // Asynchronous, so that a stalled reader (a busy journald, a paused
   // terminal) never stops the event loop. minLength 1: it writes as soon as it
   // is handed anything, and its flush still waits for writes in flight (with 0
@@ -59,7 +61,7 @@ export function batchedDestination(fd: number, { batchChars, maxWaitMs }: BatchO
     write(line: string): void {
       lines.push(line);
       chars += line.length;
-      if (chars >= batchChars) handOver();
+      if (chars >= batchChars || !mayWait(line)) handOver();
     },
     flush(callback): void {
       handOver();

@@ -6,7 +6,7 @@
 // on one core was a third of the server's throughput. They reach stdout once
 // 16 KiB have gathered, or within FLUSH_MS. Every other line (start,
 // certificates, limits, errors, stop) is rare and wanted at once, so it is
-// flushed as soon as it is logged.
+// written as soon as it is logged, after the request lines before it.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { batchedDestination } from './log-destination.js';
 import type { LogLevel } from './options.js';
@@ -18,6 +18,13 @@ export const REQUEST_MESSAGE = 'request';
 /** The longest a request line waits before it is written. */
 export const FLUSH_MS = 250;
 const BATCH_CHARS = 16 * 1024;
+// pino writes the message last: a request line, and only a request line, ends so.
+const REQUEST_LINE_END = `,"msg":${JSON.stringify(REQUEST_MESSAGE)}}\n`;
+
+/** Whether a line pino wrote is a request line, the only kind that may wait for its batch. */
+export function isRequestLine(line: string): boolean {
+  return line.endsWith(REQUEST_LINE_END);
+}
 
 /**
  * A logger writing JSON lines to the destination, or asynchronously to stdout.
@@ -30,14 +37,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       base: { pid: process.pid },
       timestamp: isoTimeField(() => Date.now()),
       formatters: { level: (label) => ({ level: label }) },
-      hooks: {
-        logMethod(args, method) {
-          method.apply(this, args);
-          if (args[1] !== REQUEST_MESSAGE) this.flush();
-        },
-      },
     },
-    destination ?? batchedDestination(1, { batchChars: BATCH_CHARS, maxWaitMs: FLUSH_MS }),
+    destination ?? batchedDestination(1, { mayWait: isRequestLine, batchChars: BATCH_CHARS, maxWaitMs: FLUSH_MS }),
   );
 }
 

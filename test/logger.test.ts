@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { batchedDestination } from '../src/log-destination.js';
-import { createLogger, flushLogger, isoTimeField, REQUEST_MESSAGE } from '../src/logger.js';
+import { createLogger, flushLogger, isoTimeField, isRequestLine, REQUEST_MESSAGE } from '../src/logger.js';
 
 test('the time field is formatted once per millisecond, and is that millisecond in ISO 8601', () => {
   let now = Date.UTC(2026, 10, 25, 1, 2, 3, 456);
@@ -37,7 +37,7 @@ function fileDestination(t: TestContext, batchChars: number, maxWaitMs: number) 
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   });
-  return { destination: batchedDestination(fd, { batchChars, maxWaitMs }), written: () => readFileSync(file, 'utf8') };
+  return { destination: batchedDestination(fd, { mayWait: isRequestLine, batchChars, maxWaitMs }), written: () => readFileSync(file, 'utf8') };
 }
 
 const flushed = (destination: { flush(cb: (error?: Error) => void): void }): Promise<void> =>
@@ -48,32 +48,36 @@ const flushed = (destination: { flush(cb: (error?: Error) => void): void }): Pro
   });
 
 test('lines wait in memory until a batch is full, then reach the file in order', async (t) => {
-  const { destination, written } = fileDestination(t, 100, 60_000);
-  destination.write('a'.repeat(40) + '\n');
-  destination.write('b'.repeat(40) + '\n');
+  const { destination, written } = fileDestination(t, 120, 60_000);
+  const request = (fill: string): string => `{"x":"${fill.repeat(20)}","msg":"request"}\n`;
+  destination.write(request('a'));
+  destination.write(request('b'));
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(written(), '', 'under the batch size nothing is written yet');
-  destination.write('c'.repeat(40) + '\n');
+  destination.write(request('c'));
   await flushed(destination);
-  assert.deepEqual(written().split('\n'), ['a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40), '']);
+  assert.equal(written(), request('a') + request('b') + request('c'));
 });
 
 test('a line never waits longer than the longest wait', async (t) => {
   const { destination, written } = fileDestination(t, 1_000_000, 40);
-  destination.write('alone\n');
+  const alone = '{"msg":"request"}\n';
+  destination.write(alone);
   const deadline = Date.now() + 2_000;
   while (written() === '' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.equal(written(), 'alone\n');
+  assert.equal(written(), alone);
 });
 
 test('flush and flushSync write whatever is gathered', async (t) => {
   const { destination, written } = fileDestination(t, 1_000_000, 60_000);
-  destination.write('one\n');
+  const one = '{"n":1,"msg":"request"}\n';
+  const two = '{"n":2,"msg":"request"}\n';
+  destination.write(one);
   await flushed(destination);
-  assert.equal(written(), 'one\n');
-  destination.write('two\n');
+  assert.equal(written(), one);
+  destination.write(two);
   destination.flushSync();
-  assert.equal(written(), 'one\ntwo\n');
+  assert.equal(written(), one + two);
 });
 
 test('through pino: request lines are batched, every other line is written at once', async (t) => {
@@ -89,4 +93,11 @@ test('through pino: request lines are batched, every other line is written at on
   logger.info({ url: '/b?go-get=1' }, REQUEST_MESSAGE);
   await flushLogger(logger);
   assert.equal(written().trim().split('\n').length, 3);
+});
+
+test('only request lines may wait: the message is the last field pino writes', () => {
+  assert.equal(isRequestLine('{"level":"info","url":"/a","msg":"request"}\n'), true);
+  assert.equal(isRequestLine('{"level":"info","msg":"listening"}\n'), false);
+  assert.equal(isRequestLine('{"level":"error","msg":"request failed"}\n'), false);
+  assert.equal(isRequestLine('{"level":"info","note":"request","msg":"stopped"}\n'), false);
 });

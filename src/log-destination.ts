@@ -6,6 +6,7 @@
 // length on every write, so a 4 KiB batch costs a copy and a scan of up to
 // 4 KiB per line. Here a line costs a push onto an array; the batch is joined
 // once.
+import { writeSync } from 'node:fs';
 import { pino, type DestinationStream } from 'pino';
 
 type SonicBoom = ReturnType<typeof pino.destination>;
@@ -37,12 +38,26 @@ export function batchedDestination(fd: number, { mayWait, batchChars, maxWaitMs 
   let lines: string[] = [];
   let chars = 0;
 
-  const handOver = (): void => {
-    if (lines.length === 0) return;
+  /** Takes every gathered line as one string; undefined when there is none. */
+  const take = (): string | undefined => {
+    if (lines.length === 0) return undefined;
     const batch = lines.join('');
     lines = [];
     chars = 0;
-    out.write(batch);
+    return batch;
+  };
+  const handOver = (): void => {
+    const batch = take();
+    if (batch !== undefined) out.write(batch);
+  };
+  // Handing the lines to sonic-boom would start an asynchronous write that
+  // its flushSync leaves in flight: at exit it would never land. So sonic-boom
+  // writes what it holds, then the gathered lines go out directly.
+  const writeAllSync = (): void => {
+    out.flushSync();
+    const batch = take();
+    // A pipe may take part of it at a time.
+    for (let rest = Buffer.from(batch ?? ''); rest.length > 0;) rest = rest.subarray(writeSync(fd, rest));
   };
 
   setInterval(handOver, maxWaitMs).unref();
@@ -50,10 +65,9 @@ export function batchedDestination(fd: number, { mayWait, batchChars, maxWaitMs 
   // still gathered here would be lost without this.
   process.once('exit', () => {
     try {
-      handOver();
-      out.flushSync();
+      writeAllSync();
     } catch {
-      // stdout is gone (closed, broken pipe): nothing left to write to.
+      // stdout is gone (closed, broken pipe) or full: nothing more can be written.
     }
   });
 
@@ -67,9 +81,6 @@ export function batchedDestination(fd: number, { mayWait, batchChars, maxWaitMs 
       handOver();
       out.flush(callback);
     },
-    flushSync(): void {
-      handOver();
-      out.flushSync();
-    },
+    flushSync: writeAllSync,
   };
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { pbkdf2 } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { batchedDestination } from '../src/log-destination.js';
@@ -68,16 +71,37 @@ test('a line never waits longer than the longest wait', async (t) => {
   assert.equal(written(), alone);
 });
 
-test('flush and flushSync write whatever is gathered', async (t) => {
+test('flush and flushSync write whatever is gathered; flushSync leaves no write in flight', async (t) => {
   const { destination, written } = fileDestination(t, 1_000_000, 60_000);
-  const one = '{"n":1,"msg":"request"}\n';
-  const two = '{"n":2,"msg":"request"}\n';
-  destination.write(one);
+  const line = (n: number): string => `{"n":${n},"msg":"request"}\n`;
+  destination.write(line(0));
   await flushed(destination);
-  assert.equal(written(), one);
-  destination.write(two);
+  assert.equal(written(), line(0));
+
+  // Every thread of libuv's pool busy (4 by default): an asynchronous write
+  // queued now could not land before these end, so only a synchronous one passes.
+  const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const busy = Array.from({ length: poolSize }, () => promisify(pbkdf2)('x', 'y', 300_000, 32, 'sha256'));
+  destination.write(line(1));
   destination.flushSync();
-  assert.equal(written(), one + two);
+  assert.equal(written(), line(0) + line(1), 'written the moment flushSync returns');
+  await Promise.all(busy);
+});
+
+test('a process that exits at once still writes every gathered line, in order', () => {
+  // A real process: lines gathered, then process.exit, with no event-loop turn in between.
+  const destinationModule = new URL('../src/log-destination.ts', import.meta.url).href;
+  const script = `
+    import { batchedDestination } from ${JSON.stringify(destinationModule)};
+    const destination = batchedDestination(1, { mayWait: () => true, batchChars: 1_000_000, maxWaitMs: 60_000 });
+    destination.write('{"n":1,"msg":"request"}\\n');
+    destination.write('{"n":2,"msg":"request"}\\n');
+    destination.flushSync();
+    destination.write('{"n":3,"msg":"request"}\\n');
+    process.exit(0);`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout, '{"n":1,"msg":"request"}\n{"n":2,"msg":"request"}\n{"n":3,"msg":"request"}\n');
 });
 
 test('through pino: request lines are batched, every other line is written at once', async (t) => {

@@ -7,7 +7,7 @@ import { answer, plainError } from './answer.js';
 import { answerRequests, applyLimits, serverOptions } from './http-shell.js';
 import { ACME_PREFIX, createHttpResponder, type RedirectConfig } from './http-redirect.js';
 import type { Limits } from './limits.js';
-import type { Logger } from './logger.js';
+import type { Logger, RequestLog } from './logger.js';
 
 export interface HttpServerOptions {
   readonly config: Omit<RedirectConfig, 'acme'>;
@@ -15,12 +15,14 @@ export interface HttpServerOptions {
   readonly webroot: string | undefined;
   readonly limits: Limits;
   readonly logger: Logger;
+  /** Undefined when request lines are not logged. */
+  readonly logRequest: RequestLog | undefined;
 }
 
 // Challenge files hold one key authorization, well under this.
 const MAX_CHALLENGE_BYTES = 4096;
 
-export function createHttpServer({ config, webroot, limits, logger }: HttpServerOptions): Server {
+export function createHttpServer({ config, webroot, limits, logger, logRequest }: HttpServerOptions): Server {
   const decide = createHttpResponder({ ...config, acme: webroot !== undefined });
   const missing = plainError('not-found', 'No such ACME challenge.');
   const server = createServer(serverOptions(limits));
@@ -31,7 +33,7 @@ export function createHttpServer({ config, webroot, limits, logger }: HttpServer
     if (webroot === undefined) return missing;
     return readChallenge(join(webroot, ACME_PREFIX, decision.token)).then((content) =>
       content === null ? missing : answer('acme-challenge', 'text/plain', 'no-store', content));
-  }, logger);
+  }, { logger, logRequest });
   return server;
 }
 

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { Answer, RequestHead } from './answer.js';
 import { CONNECTIONS_CHECKING_INTERVAL_MS, SOCKET_IDLE_TIMEOUT_MS, type Limits } from './limits.js';
-import { REQUEST_MESSAGE, type Logger } from './logger.js';
+import type { Logger, RequestLog } from './logger.js';
 
 type AnyServer = HttpServer | HttpsServer;
 
@@ -46,7 +46,7 @@ export function applyLimits(server: AnyServer, limits: Limits, logger: Logger, n
 export function answerRequests(
   server: AnyServer,
   respond: (head: RequestHead) => Answer | Promise<Answer>,
-  logger: Logger,
+  { logger, logRequest }: { readonly logger: Logger; readonly logRequest: RequestLog | undefined },
 ): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const scanned = scanHeaders(req.rawHeaders);
@@ -56,8 +56,16 @@ export function answerRequests(
       if (!server.listening) res.setHeader('connection', 'close');
       res.writeHead(answer.status, answer.headers);
       res.end(head.method === 'HEAD' ? undefined : answer.payload);
-      // Nothing is built for a line that would not be written.
-      if (logger.isLevelEnabled('info')) logRequest(logger, req, head, answer, scanned.userAgent);
+      // No duration: every answer is computed in memory, so it would only ever
+      // say how long writing the headers took.
+      logRequest?.({
+        method: head.method,
+        url: head.target,
+        status: answer.status,
+        answer: answer.kind,
+        remoteAddress: req.socket.remoteAddress,
+        userAgent: scanned.userAgent,
+      });
     };
     const result = respond(head);
     if (result instanceof Promise) {
@@ -84,21 +92,4 @@ function scanHeaders(rawHeaders: readonly string[]): { hosts: number; userAgent:
     else if (name.length === 10 && userAgent === undefined && name.toLowerCase() === 'user-agent') userAgent = rawHeaders[i + 1];
   }
   return { hosts, userAgent };
-}
-
-function logRequest(
-  logger: Logger, req: IncomingMessage, head: RequestHead, answer: Answer, userAgent: string | undefined,
-): void {
-  // No duration: every answer is computed in memory, so it would only ever
-  // say how long writing the headers took.
-  logger.info({
-    method: head.method,
-    // The request target as sent: one field, where a path and a query cut
-    // apart would cost two more strings per line.
-    url: head.target,
-    status: answer.status,
-    answer: answer.kind,
-    remoteAddress: req.socket.remoteAddress,
-    userAgent,
-  }, REQUEST_MESSAGE);
 }

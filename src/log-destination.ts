@@ -11,8 +11,15 @@ import { pino, type DestinationStream } from 'pino';
 
 type SonicBoom = ReturnType<typeof pino.destination>;
 
-export interface BatchedDestination extends DestinationStream {
+/** Where lines go: at once, or when a batch is full. */
+export interface LineSink extends DestinationStream {
+  /** Writes the line at once, after every line gathered before it. */
   write(line: string): void;
+  /** Keeps the line for the next batch. */
+  gather(line: string): void;
+}
+
+export interface BatchedDestination extends LineSink {
   /** Hands every gathered line to the OS, then calls back. */
   flush(callback: (error?: Error) => void): void;
   /** Writes every gathered line before returning: for the process's last moments. */
@@ -20,8 +27,6 @@ export interface BatchedDestination extends DestinationStream {
 }
 
 export interface BatchOptions {
-  /** Whether a line may wait for its batch; any other is written at once, after those before it. */
-  readonly mayWait: (line: string) => boolean;
   /** A batch is written once it holds this many characters, */
   readonly batchChars: number;
   /** and no line waits longer than this. */
@@ -29,7 +34,7 @@ export interface BatchOptions {
 }
 
 /** A destination on file descriptor fd (1 for stdout) that writes lines in batches. */
-export function batchedDestination(fd: number, { mayWait, batchChars, maxWaitMs }: BatchOptions): BatchedDestination {
+export function batchedDestination(fd: number, { batchChars, maxWaitMs }: BatchOptions): BatchedDestination {
   // Asynchronous, so that a stalled reader (a busy journald, a paused
   // terminal) never stops the event loop. minLength 1: it writes as soon as it
   // is handed anything, and its flush still waits for writes in flight (with 0
@@ -74,8 +79,12 @@ export function batchedDestination(fd: number, { mayWait, batchChars, maxWaitMs 
   return {
     write(line: string): void {
       lines.push(line);
+      handOver();
+    },
+    gather(line: string): void {
+      lines.push(line);
       chars += line.length;
-      if (chars >= batchChars || !mayWait(line)) handOver();
+      if (chars >= batchChars) handOver();
     },
     flush(callback): void {
       handOver();

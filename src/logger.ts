@@ -4,42 +4,53 @@
 // Request lines are batched (see log-destination.ts): handing each to the
 // asynchronous writer on its own costs two thread switches per request, which
 // on one core was a third of the server's throughput. They reach stdout once
-// 16 KiB have gathered, or within FLUSH_MS. Every other line (start,
-// certificates, limits, errors, stop) is rare and wanted at once, so it is
-// written as soon as it is logged, after the request lines before it.
-import { pino, type DestinationStream, type Logger } from 'pino';
-import { batchedDestination } from './log-destination.js';
+// 16 KiB have gathered, or within FLUSH_MS, and are rendered from a template
+// (see request-line.ts). Every other line (start, certificates, limits,
+// errors, stop) is rare and wanted at once: pino writes it as soon as it is
+// logged, after the request lines before it.
+import { pino, type Logger } from 'pino';
+import { batchedDestination, type LineSink } from './log-destination.js';
 import type { LogLevel } from './options.js';
+import { requestLineRenderer, type RequestRecord } from './request-line.js';
 
 export type { Logger };
+export type { LineSink };
 
-/** The message of the one line logged per request; those lines are batched. */
-export const REQUEST_MESSAGE = 'request';
 /** The longest a request line waits before it is written. */
 export const FLUSH_MS = 250;
 const BATCH_CHARS = 16 * 1024;
-// pino writes the message last: a request line, and only a request line, ends so.
-const REQUEST_LINE_END = `,"msg":${JSON.stringify(REQUEST_MESSAGE)}}\n`;
 
-/** Whether a line pino wrote is a request line, the only kind that may wait for its batch. */
-export function isRequestLine(line: string): boolean {
-  return line.endsWith(REQUEST_LINE_END);
+/** Logs the line for one answered request. */
+export type RequestLog = (record: RequestRecord) => void;
+
+export interface Logging {
+  readonly logger: Logger;
+  /** Undefined when the level leaves request lines out, so that nothing is built for them. */
+  readonly logRequest: RequestLog | undefined;
 }
 
 /**
- * A logger writing JSON lines to the destination, or asynchronously to stdout.
- * Whoever ends the process must await flushLogger first.
+ * A logger and a request log writing JSON lines to the sink, or asynchronously
+ * to stdout. Whoever ends the process must await flushLogger first.
  */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino(
+export function createLogging(level: LogLevel, sink: LineSink = stdoutSink()): Logging {
+  const timeField = isoTimeField(() => Date.now());
+  const logger = pino(
     {
       level,
       base: { pid: process.pid },
-      timestamp: isoTimeField(() => Date.now()),
+      timestamp: timeField,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? batchedDestination(1, { mayWait: isRequestLine, batchChars: BATCH_CHARS, maxWaitMs: FLUSH_MS }),
+    sink,
   );
+  if (!logger.isLevelEnabled('info')) return { logger, logRequest: undefined };
+  const render = requestLineRenderer(process.pid, timeField);
+  return { logger, logRequest: (record) => { sink.gather(render(record)); } };
+}
+
+function stdoutSink(): LineSink {
+  return batchedDestination(1, { batchChars: BATCH_CHARS, maxWaitMs: FLUSH_MS });
 }
 
 /**

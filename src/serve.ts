@@ -14,7 +14,7 @@ import { StartupError, describeFsError } from './errors.js';
 import { createHttpServer } from './http-server.js';
 import type { Limits } from './limits.js';
 import { listen } from './listen.js';
-import { createLogger, flushLogger, type Logger } from './logger.js';
+import { createLogging, flushLogger, type Logger } from './logger.js';
 import type { LogLevel } from './options.js';
 import { logCertificate, watchCertificate, type CertificateReloader } from './reload.js';
 import { createFallbackServer } from './server.js';
@@ -44,14 +44,14 @@ export interface ServeOptions {
 /** Starts serving; resolves once listening. Start-up problems reject with a StartupError. */
 export async function serve(options: ServeOptions): Promise<void> {
   const { config, limits } = options;
-  const logger = createLogger(options.logLevel);
+  const { logger, logRequest } = createLogging(options.logLevel);
   const { files, caFile } = await resolveCertificate(options.certificate, config.domain);
   const pair = loadCertificatePair(files);
   if (options.http?.acmeWebroot !== undefined) checkDirectory(options.http.acmeWebroot, '--acme-webroot');
 
   let https: HttpsServer;
   try {
-    https = createFallbackServer({ config, tls: { cert: pair.certPem, key: pair.keyPem }, limits, logger });
+    https = createFallbackServer({ config, tls: { cert: pair.certPem, key: pair.keyPem }, limits, logger, logRequest });
   } catch (error) {
     throw new StartupError(`--cert ${files.cert}, --key ${files.key}: TLS cannot use this pair: ${String(error)}`);
   }
@@ -64,6 +64,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       webroot: options.http.acmeWebroot,
       limits,
       logger,
+      logRequest,
     });
     try {
       await listen(http, options.http.port, options.host, '--http-port');

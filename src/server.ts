@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { FallbackConfig } from './config.js';
 import { answerRequests, applyLimits, serverOptions } from './http-shell.js';
 import type { Limits } from './limits.js';
-import type { Logger } from './logger.js';
+import type { Logger, RequestLog } from './logger.js';
 import { createResponder } from './respond.js';
 
 export interface FallbackServerOptions {
@@ -12,9 +12,11 @@ export interface FallbackServerOptions {
   readonly tls: { readonly cert: string; readonly key: string };
   readonly limits: Limits;
   readonly logger: Logger;
+  /** Undefined when request lines are not logged. */
+  readonly logRequest: RequestLog | undefined;
 }
 
-export function createFallbackServer({ config, tls, limits, logger }: FallbackServerOptions): Server {
+export function createFallbackServer({ config, tls, limits, logger, logRequest }: FallbackServerOptions): Server {
   const server = createServer({
     cert: tls.cert,
     key: tls.key,
@@ -28,6 +30,6 @@ export function createFallbackServer({ config, tls, limits, logger }: FallbackSe
     logger.debug({ err: error, remoteAddress: socket.remoteAddress }, 'TLS handshake failed');
     socket.destroy();
   });
-  answerRequests(server, createResponder(config), logger);
+  answerRequests(server, createResponder(config), { logger, logRequest });
   return server;
 }

@@ -9,7 +9,7 @@ import type { Answer } from '../src/answer.js';
 import { createHttpResponder, type ChallengeLookup } from '../src/http-redirect.js';
 import { createHttpServer } from '../src/http-server.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
-import { createLogger } from '../src/logger.js';
+import { createLogging } from '../src/logger.js';
 import { tempDir } from './helpers/tls.js';
 
 const decide = createHttpResponder({ domain: 'dmitri.shuralyov.com', httpsPort: 443, maxUrlLength: 2048, acme: true });
@@ -57,9 +57,9 @@ test('targets that are not paths, or not safe in a header, are refused', () => {
 });
 
 async function startHttp(t: TestContext, webroot: string | undefined): Promise<number> {
-  const logger = createLogger('silent');
   const server = createHttpServer({
-    config: { domain: 'dmitri.shuralyov.com', httpsPort: 443, maxUrlLength: 2048 }, webroot, limits: DEFAULT_LIMITS, logger,
+    config: { domain: 'dmitri.shuralyov.com', httpsPort: 443, maxUrlLength: 2048 }, webroot, limits: DEFAULT_LIMITS,
+    ...createLogging('silent'),
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

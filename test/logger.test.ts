@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { batchedDestination } from '../src/log-destination.js';
-import { createLogger, flushLogger, isoTimeField, isRequestLine, REQUEST_MESSAGE } from '../src/logger.js';
+import { createLogging, flushLogger, isoTimeField } from '../src/logger.js';
+import { REQUEST_MESSAGE, type RequestRecord } from '../src/request-line.js';
 
 test('the time field is formatted once per millisecond, and is that millisecond in ISO 8601', () => {
   let now = Date.UTC(2026, 10, 25, 1, 2, 3, 456);
@@ -40,7 +41,7 @@ function fileDestination(t: TestContext, batchChars: number, maxWaitMs: number) 
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   });
-  return { destination: batchedDestination(fd, { mayWait: isRequestLine, batchChars, maxWaitMs }), written: () => readFileSync(file, 'utf8') };
+  return { destination: batchedDestination(fd, { batchChars, maxWaitMs }), written: () => readFileSync(file, 'utf8') };
 }
 
 const flushed = (destination: { flush(cb: (error?: Error) => void): void }): Promise<void> =>
@@ -53,11 +54,11 @@ const flushed = (destination: { flush(cb: (error?: Error) => void): void }): Pro
 test('lines wait in memory until a batch is full, then reach the file in order', async (t) => {
   const { destination, written } = fileDestination(t, 120, 60_000);
   const request = (fill: string): string => `{"x":"${fill.repeat(20)}","msg":"request"}\n`;
-  destination.write(request('a'));
-  destination.write(request('b'));
+  destination.gather(request('a'));
+  destination.gather(request('b'));
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(written(), '', 'under the batch size nothing is written yet');
-  destination.write(request('c'));
+  destination.gather(request('c'));
   await flushed(destination);
   assert.equal(written(), request('a') + request('b') + request('c'));
 });
@@ -65,7 +66,7 @@ test('lines wait in memory until a batch is full, then reach the file in order',
 test('a line never waits longer than the longest wait', async (t) => {
   const { destination, written } = fileDestination(t, 1_000_000, 40);
   const alone = '{"msg":"request"}\n';
-  destination.write(alone);
+  destination.gather(alone);
   const deadline = Date.now() + 2_000;
   while (written() === '' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(written(), alone);
@@ -74,7 +75,7 @@ test('a line never waits longer than the longest wait', async (t) => {
 test('flush and flushSync write whatever is gathered; flushSync leaves no write in flight', async (t) => {
   const { destination, written } = fileDestination(t, 1_000_000, 60_000);
   const line = (n: number): string => `{"n":${n},"msg":"request"}\n`;
-  destination.write(line(0));
+  destination.gather(line(0));
   await flushed(destination);
   assert.equal(written(), line(0));
 
@@ -82,7 +83,7 @@ test('flush and flushSync write whatever is gathered; flushSync leaves no write 
   // queued now could not land before these end, so only a synchronous one passes.
   const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   const busy = Array.from({ length: poolSize }, () => promisify(pbkdf2)('x', 'y', 300_000, 32, 'sha256'));
-  destination.write(line(1));
+  destination.gather(line(1));
   destination.flushSync();
   assert.equal(written(), line(0) + line(1), 'written the moment flushSync returns');
   await Promise.all(busy);
@@ -93,35 +94,44 @@ test('a process that exits at once still writes every gathered line, in order', 
   const destinationModule = new URL('../src/log-destination.ts', import.meta.url).href;
   const script = `
     import { batchedDestination } from ${JSON.stringify(destinationModule)};
-    const destination = batchedDestination(1, { mayWait: () => true, batchChars: 1_000_000, maxWaitMs: 60_000 });
-    destination.write('{"n":1,"msg":"request"}\\n');
-    destination.write('{"n":2,"msg":"request"}\\n');
+    const destination = batchedDestination(1, { batchChars: 1_000_000, maxWaitMs: 60_000 });
+    destination.gather('{"n":1,"msg":"request"}\\n');
+    destination.gather('{"n":2,"msg":"request"}\\n');
     destination.flushSync();
-    destination.write('{"n":3,"msg":"request"}\\n');
+    destination.gather('{"n":3,"msg":"request"}\\n');
     process.exit(0);`;
   const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout, '{"n":1,"msg":"request"}\n{"n":2,"msg":"request"}\n{"n":3,"msg":"request"}\n');
 });
 
-test('through pino: request lines are batched, every other line is written at once', async (t) => {
+const record = (url: string): RequestRecord => ({
+  method: 'GET', url, status: 200, answer: 'go-import', remoteAddress: '127.0.0.1', userAgent: 'Go-http-client/1.1',
+});
+
+test('request lines wait for their batch; every other line is written at once, after them', async (t) => {
   const { destination, written } = fileDestination(t, 1_000_000, 60_000);
-  const logger = createLogger('info', destination);
-  logger.info({ url: '/a?go-get=1' }, REQUEST_MESSAGE);
+  const { logger, logRequest } = createLogging('info', destination);
+  assert.ok(logRequest);
+  logRequest(record('/a?go-get=1'));
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(written(), '', 'a request line waits for its batch');
   logger.warn('something the operator must see');
   await new Promise((resolve) => setTimeout(resolve, 50));
   const lines = written().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(lines.map((l) => l.msg), [REQUEST_MESSAGE, 'something the operator must see'], 'in the order logged');
-  logger.info({ url: '/b?go-get=1' }, REQUEST_MESSAGE);
+  assert.equal(lines[0]?.url, '/a?go-get=1');
+  logRequest(record('/b?go-get=1'));
   await flushLogger(logger);
   assert.equal(written().trim().split('\n').length, 3);
 });
 
-test('only request lines may wait: the message is the last field pino writes', () => {
-  assert.equal(isRequestLine('{"level":"info","url":"/a","msg":"request"}\n'), true);
-  assert.equal(isRequestLine('{"level":"info","msg":"listening"}\n'), false);
-  assert.equal(isRequestLine('{"level":"error","msg":"request failed"}\n'), false);
-  assert.equal(isRequestLine('{"level":"info","note":"request","msg":"stopped"}\n'), false);
+test('above info there is no request log, and nothing reaches the sink', () => {
+  const lines: string[] = [];
+  const keep = (line: string): void => { lines.push(line); };
+  const { logger, logRequest } = createLogging('warn', { write: keep, gather: keep });
+  assert.equal(logRequest, undefined);
+  logger.info('not written');
+  logger.warn('written');
+  assert.deepEqual(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ['written']);
 });

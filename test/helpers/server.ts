@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { FallbackConfig } from '../../src/config.js';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogging } from '../../src/logger.js';
 import { createFallbackServer } from '../../src/server.js';
 import { makePki } from './tls.js';
 
@@ -28,8 +28,9 @@ export async function startTestServer(t: TestContext, config: FallbackConfig = T
   const pki = await makePki(t);
   const leaf = await pki.issue('server', [config.domain, 'localhost', '127.0.0.1']);
   const lines: string[] = [];
-  const logger = createLogger('debug', { write: (line: string) => { lines.push(line); } });
-  const server = createFallbackServer({ config, tls: leaf, limits: DEFAULT_LIMITS, logger });
+  const keep = (line: string): void => { lines.push(line); };
+  const { logger, logRequest } = createLogging('debug', { write: keep, gather: keep });
+  const server = createFallbackServer({ config, tls: leaf, limits: DEFAULT_LIMITS, logger, logRequest });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   t.after(async () => {

@@ -2,6 +2,7 @@
 // file to load instead of dozens, which is most of a cold start. Each
 // subcommand's own code (and the X.509 library) stays in a chunk of its own,
 // loaded only when that command runs.
+import { writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Built-in modules that dependencies load at start-up but use only on paths
@@ -31,7 +32,7 @@ module.exports = new Proxy(function () {}, {
   },
 };
 
-await build({
+const { metafile } = await build({
   entryPoints: { modfallback: 'dist/main.js' },
   outdir: 'dist',
   chunkNames: '[name]-[hash]',
@@ -45,4 +46,8 @@ await build({
   // CommonJS dependencies call require(); ES modules have none of their own.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
+// Which source went into which file: test/bundle.test.ts reads it to check
+// what the serve path loads.
+writeFileSync('dist/bundle-meta.json', JSON.stringify(metafile));

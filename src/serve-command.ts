@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import {
   LOG_LEVELS, parseLogLevel, parsePort, parseSeconds, parseSecondsAsMs, wholeNumber, type LogLevel,
 } from './options.js';
-import type { CertificateSource, ServeOptions } from './serve.js';
+import { serve, type CertificateSource, type ServeOptions } from './serve.js';
 
 interface ServeFlags {
   port: number;
@@ -73,8 +73,6 @@ export function addServeCommand(program: Command): void {
       .argParser(parseLogLevel).default('info'))
     .action(async (flags: ServeFlags) => {
       const options = toServeOptions(flags);
-      // Loaded only now, so that other commands and --help stay quick.
-      const { serve } = await import('./serve.js');
       await serve(options);
     });
 }

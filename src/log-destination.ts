@@ -6,6 +6,10 @@
 // length on every write, so a 4 KiB batch costs a copy and a scan of up to
 // 4 KiB per line. Here a line costs a push onto an array; the batch is joined
 // once.
+//
+// A reader that stops reading (a hung journald, a paused terminal) must not
+// take the server's memory with it: past a bound, batches are dropped and
+// counted, and the count is reported once the reader has caught up.
 import { writeSync } from 'node:fs';
 import { pino, type DestinationStream } from 'pino';
 
@@ -31,15 +35,30 @@ export interface BatchOptions {
   readonly batchChars: number;
   /** and no line waits longer than this. */
   readonly maxWaitMs: number;
+  /** Bytes held for a reader that is not keeping up; batches beyond are dropped. */
+  readonly maxPendingBytes: number;
+  /** Told how many lines were dropped, once everything held has been written. */
+  readonly onDropped: (lines: number) => void;
 }
 
 /** A destination on file descriptor fd (1 for stdout) that writes lines in batches. */
-export function batchedDestination(fd: number, { batchChars, maxWaitMs }: BatchOptions): BatchedDestination {
+export function batchedDestination(
+  fd: number, { batchChars, maxWaitMs, maxPendingBytes, onDropped }: BatchOptions,
+): BatchedDestination {
   // Asynchronous, so that a stalled reader (a busy journald, a paused
   // terminal) never stops the event loop. minLength 1: it writes as soon as it
   // is handed anything, and its flush still waits for writes in flight (with 0
   // it would not).
-  const out: SonicBoom = pino.destination({ dest: fd, sync: false, minLength: 1 });
+  const out: SonicBoom = pino.destination({ dest: fd, sync: false, minLength: 1, maxLength: maxPendingBytes });
+  let dropped = 0;
+  out.on('drop', (batch: string) => { dropped += countLines(batch); });
+  // sonic-boom drains when it has written everything it holds.
+  out.on('drain', () => {
+    if (dropped === 0) return;
+    const lines = dropped;
+    dropped = 0;
+    onDropped(lines);
+  });
   let lines: string[] = [];
   let chars = 0;
 
@@ -92,4 +111,10 @@ export function batchedDestination(fd: number, { batchChars, maxWaitMs }: BatchO
     },
     flushSync: writeAllSync,
   };
+}
+
+function countLines(text: string): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
 }

@@ -19,6 +19,13 @@ export type { LineSink };
 /** The longest a request line waits before it is written. */
 export const FLUSH_MS = 250;
 const BATCH_CHARS = 16 * 1024;
+/**
+ * What is held for a stdout reader that has stopped reading before lines are
+ * dropped: about a minute of request lines at 1,000 requests a second.
+ */
+export const MAX_PENDING_LOG_BYTES = 16 * 1024 * 1024;
+/** The line that says lines were dropped. */
+export const DROPPED_MESSAGE = 'stdout was not keeping up: log lines were dropped';
 
 /** Logs the line for one answered request. */
 export type RequestLog = (record: RequestRecord) => void;
@@ -33,8 +40,10 @@ export interface Logging {
  * A logger and a request log writing JSON lines to the sink, or asynchronously
  * to stdout. Whoever ends the process must await flushLogger first.
  */
-export function createLogging(level: LogLevel, sink: LineSink = stdoutSink()): Logging {
+export function createLogging(level: LogLevel, sink?: LineSink): Logging {
   const timeField = isoTimeField(() => Date.now());
+  // Dropped lines are reported later, through the logger made just below.
+  const lines = sink ?? stdoutSink((droppedLines) => { logger.warn({ droppedLines }, DROPPED_MESSAGE); });
   const logger = pino(
     {
       level,
@@ -42,15 +51,17 @@ export function createLogging(level: LogLevel, sink: LineSink = stdoutSink()): L
       timestamp: timeField,
       formatters: { level: (label) => ({ level: label }) },
     },
-    sink,
+    lines,
   );
   if (!logger.isLevelEnabled('info')) return { logger, logRequest: undefined };
   const render = requestLineRenderer(process.pid, timeField);
-  return { logger, logRequest: (record) => { sink.gather(render(record)); } };
+  return { logger, logRequest: (record) => { lines.gather(render(record)); } };
 }
 
-function stdoutSink(): LineSink {
-  return batchedDestination(1, { batchChars: BATCH_CHARS, maxWaitMs: FLUSH_MS });
+function stdoutSink(onDropped: (lines: number) => void): LineSink {
+  return batchedDestination(1, {
+    batchChars: BATCH_CHARS, maxWaitMs: FLUSH_MS, maxPendingBytes: MAX_PENDING_LOG_BYTES, onDropped,
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { pbkdf2 } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { batchedDestination } from '../src/log-destination.js';
-import { createLogging, flushLogger, isoTimeField } from '../src/logger.js';
+import { createLogging, DROPPED_MESSAGE, flushLogger, isoTimeField, MAX_PENDING_LOG_BYTES } from '../src/logger.js';
 import { REQUEST_MESSAGE, type RequestRecord } from '../src/request-line.js';
 
 test('the time field is formatted once per millisecond, and is that millisecond in ISO 8601', () => {
@@ -32,6 +33,8 @@ test('the time field is formatted once per millisecond, and is that millisecond 
   }
 });
 
+const unexpectedDrop = (lines: number): void => { assert.fail(`${lines} lines dropped`); };
+
 /** A batched destination writing to a real file, and a reader of that file. */
 function fileDestination(t: TestContext, batchChars: number, maxWaitMs: number) {
   const dir = mkdtempSync(join(tmpdir(), 'modfallback-log-'));
@@ -41,7 +44,7 @@ function fileDestination(t: TestContext, batchChars: number, maxWaitMs: number) 
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   });
-  return { destination: batchedDestination(fd, { batchChars, maxWaitMs }), written: () => readFileSync(file, 'utf8') };
+  return { destination: batchedDestination(fd, { batchChars, maxWaitMs, maxPendingBytes: 1 << 30, onDropped: unexpectedDrop }), written: () => readFileSync(file, 'utf8') };
 }
 
 const flushed = (destination: { flush(cb: (error?: Error) => void): void }): Promise<void> =>
@@ -94,7 +97,7 @@ test('a process that exits at once still writes every gathered line, in order', 
   const destinationModule = new URL('../src/log-destination.ts', import.meta.url).href;
   const script = `
     import { batchedDestination } from ${JSON.stringify(destinationModule)};
-    const destination = batchedDestination(1, { batchChars: 1_000_000, maxWaitMs: 60_000 });
+    const destination = batchedDestination(1, { batchChars: 1_000_000, maxWaitMs: 60_000, maxPendingBytes: 1 << 30, onDropped: () => {} });
     destination.gather('{"n":1,"msg":"request"}\\n');
     destination.gather('{"n":2,"msg":"request"}\\n');
     destination.flushSync();
@@ -134,4 +137,40 @@ test('above info there is no request log, and nothing reaches the sink', () => {
   logger.info('not written');
   logger.warn('written');
   assert.deepEqual(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ['written']);
+});
+
+test('a stdout nobody reads holds at most the bound; the rest is dropped, counted and reported once it is read again', async () => {
+  // A real process whose stdout is a pipe this test leaves unread until the
+  // process has logged half again as much as the bound.
+  const loggerModule = new URL('../src/logger.ts', import.meta.url).href;
+  const script = `
+    import { createLogging, MAX_PENDING_LOG_BYTES } from ${JSON.stringify(loggerModule)};
+    const { logRequest } = createLogging('info');
+    const record = { method: 'GET', url: '/gpu/mtl?go-get=1', status: 200, answer: 'go-import',
+      remoteAddress: '127.0.0.1', userAgent: 'Go-http-client/1.1' };
+    let logged = 0;
+    for (let bytes = 0; bytes < MAX_PENDING_LOG_BYTES * 1.5; bytes += 200) { logRequest(record); logged++; }
+    process.stderr.write(logged + '\\n');`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [firstErr] = await once(child.stderr.setEncoding('utf8'), 'data') as [string];
+  const logged = Number(firstErr.trim());
+  assert.ok(logged > 0, `the process logged its lines: ${firstErr}`);
+
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => { out += text; });
+  const [code] = await once(child, 'exit') as [number];
+  assert.equal(code, 0);
+  await new Promise((resolve) => setImmediate(resolve));
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; droppedLines?: number });
+  const requests = lines.filter((l) => l.msg === REQUEST_MESSAGE).length;
+  const reports = lines.filter((l) => l.msg === DROPPED_MESSAGE);
+  assert.equal(reports.length, 1, 'one line reports the drops');
+  const dropped = reports[0]?.droppedLines ?? 0;
+  assert.equal(requests + dropped, logged, 'every line logged was either written or counted as dropped');
+  // Held: the bound, what the pipe itself holds, and the batch being gathered.
+  const lineBytes = out.length / lines.length;
+  assert.ok(requests * lineBytes < MAX_PENDING_LOG_BYTES + 1024 * 1024,
+    `${requests} lines written, about ${Math.round(requests * lineBytes / 1048576)} MiB: more than the bound`);
+  assert.equal(lines.at(-1)?.msg, DROPPED_MESSAGE, 'reported after the lines held were written');
 });

@@ -9,11 +9,20 @@
 //
 // A reader that stops reading (a hung journald, a paused terminal) must not
 // take the server's memory with it: past a bound, batches are dropped and
-// counted, and the count is reported once the reader has caught up.
+// counted, and the count is reported once the reader has caught up. A stdout
+// that fails (a full disk under a redirected log) must not take the server
+// down or freeze it: the failure is told once on stderr, and writing resumes
+// when stdout works again.
+//
+// sonic-boom 5, not the sonic-boom 4 inside pino.destination(): 4's flushSync
+// retries a write that failed for good (ENOSPC, EIO) forever, freezing the
+// process at a fatal line or at exit.
 import { writeSync } from 'node:fs';
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
+import sonicBoom, { type SonicBoomOpts } from 'sonic-boom';
 
-type SonicBoom = ReturnType<typeof pino.destination>;
+// sonic-boom is CommonJS with ES-style types: imported, it is the module, whose default is the class.
+const { default: SonicBoom } = sonicBoom;
 
 /** Where lines go: at once, or when a batch is full. */
 export interface LineSink extends DestinationStream {
@@ -49,11 +58,24 @@ export function batchedDestination(
   // terminal) never stops the event loop. minLength 1: it writes as soon as it
   // is handed anything, and its flush still waits for writes in flight (with 0
   // it would not).
-  const out: SonicBoom = pino.destination({ dest: fd, sync: false, minLength: 1, maxLength: maxPendingBytes });
+  const options: SonicBoomOpts & { maxWriteRetries: number } = {
+    fd, sync: false, minLength: 1, maxLength: maxPendingBytes, maxWriteRetries: MAX_WRITE_RETRIES,
+  };
+  const out = new SonicBoom(options);
   let dropped = 0;
+  let failing = false;
   out.on('drop', (batch: string) => { dropped += countLines(batch); });
+  out.on('error', (error: NodeJS.ErrnoException) => {
+    if (failing) return;
+    failing = true;
+    tellStderr(error.code === 'EPIPE'
+      ? 'stdout was closed by its reader: log lines are dropped from now on'
+      : `cannot write the log to stdout (${error.message}): lines are held, up to ${maxPendingBytes} bytes, ` +
+        'and written when it works again');
+  });
   // sonic-boom drains when it has written everything it holds.
   out.on('drain', () => {
+    failing = false;
     if (dropped === 0) return;
     const lines = dropped;
     dropped = 0;
@@ -85,13 +107,12 @@ export function batchedDestination(
   };
 
   setInterval(handOver, maxWaitMs).unref();
-  // pino has sonic-boom write what it holds when the process exits; lines
-  // still gathered here would be lost without this.
+  // Whatever sonic-boom holds, and the lines gathered here, would be lost at exit without this.
   process.once('exit', () => {
     try {
       writeAllSync();
     } catch {
-      // stdout is gone (closed, broken pipe) or full: nothing more can be written.
+      // stdout is gone (closed, broken pipe), full, or stalled past the retries: nothing more can be written.
     }
   });
 
@@ -111,6 +132,21 @@ export function batchedDestination(
     },
     flushSync: writeAllSync,
   };
+}
+
+/**
+ * Consecutive EAGAIN retries, 100 ms apart, before a write gives up: at exit,
+ * a stdout that has stopped taking lines delays the process 2 s at most.
+ */
+const MAX_WRITE_RETRIES = 20;
+
+/** One line on stderr, when stdout itself is the problem; never throws. */
+function tellStderr(problem: string): void {
+  try {
+    writeSync(2, `modfallback: ${problem}\n`);
+  } catch {
+    // stderr is gone too.
+  }
 }
 
 function countLines(text: string): number {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { chmod, readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
@@ -157,4 +158,31 @@ test('a second signal while draining exits at once', async (t) => {
   cli.child.kill('SIGINT');
   assert.equal(await cli.exited, 1);
   assert.ok(Date.now() - started < 2_000);
+});
+
+test('a stdout that cannot be written (a full disk) neither stops nor freezes the server', { timeout: 30_000 }, async (t) => {
+  if (!existsSync('/dev/full')) {
+    t.skip('no /dev/full on this system to stand in for a full disk');
+    return;
+  }
+  const pki = await makePki(t);
+  const leaf = await pki.issue('leaf', ['localhost']);
+  const full = openSync('/dev/full', 'w');
+  t.after(() => { closeSync(full); });
+  const cli = startCli(t, ['--cert', leaf.certFile, '--key', leaf.keyFile, '--port', '0', '--host', '127.0.0.1'],
+    { stdoutFd: full });
+  const port = Number((await cli.waitForStderr(/on port (\d+)/))[1]);
+
+  for (let i = 0; i < 20; i++) {
+    const { status } = await httpsRequest({ port, path: '/x?go-get=1', ca: pki.ca.cert });
+    assert.equal(status, 200, `request ${i} answered while no log line can be written`);
+  }
+  const told = cli.stderr().split('\n').filter((l) => l.includes('cannot write the log to stdout'));
+  assert.equal(told.length, 1, `said once, on stderr: ${cli.stderr()}`);
+  assert.match(told[0] ?? '', /ENOSPC/);
+
+  const started = Date.now();
+  cli.child.kill('SIGTERM');
+  assert.equal(await cli.exited, 0);
+  assert.ok(Date.now() - started < 4_000, 'stopped promptly; nothing waited on the log');
 });

@@ -12,6 +12,8 @@ export interface CliOptions {
   /** Run as this user and group (needs root). */
   readonly uid?: number;
   readonly gid?: number;
+  /** Stdout goes to this file descriptor instead of the test; logs stays empty. */
+  readonly stdoutFd?: number;
 }
 
 export const CLI = fileURLToPath(new URL('../../dist/modfallback.js', import.meta.url));
@@ -39,7 +41,7 @@ export function startCli(
     env: { ...process.env, ...options.env },
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
   });
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
 
@@ -47,11 +49,11 @@ export function startCli(
   const waiters = new Set<() => void>();
   let stderr = '';
   let stdout = '';
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
     stderr += text;
     for (const wake of waiters) wake();
   });
-  createInterface({ input: child.stdout }).on('line', (line) => {
+  if (child.stdout !== null) createInterface({ input: child.stdout }).on('line', (line) => {
     stdout += `${line}\n`;
     try {
       logs.push(JSON.parse(line) as Record<string, unknown>);

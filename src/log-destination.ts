@@ -136,7 +136,9 @@ export function batchedDestination(
 
 /**
  * Consecutive EAGAIN retries, 100 ms apart, before a write gives up: at exit,
- * a stdout that has stopped taking lines delays the process 2 s at most.
+ * a non-blocking stdout that has stopped taking lines delays the process 2 s
+ * at most. (A blocking one, the usual pipe or socket, holds a write in the
+ * kernel until its reader reads; nothing in the process can bound that.)
  */
 const MAX_WRITE_RETRIES = 20;
 

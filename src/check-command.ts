@@ -22,8 +22,8 @@ interface CheckFlags {
 export interface CheckIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** Whether stderr is a terminal, where progress is shown. */
-  readonly stderrIsTty: boolean;
+  /** Whether stderr is a terminal, where progress is shown; asked only when a check runs. */
+  readonly stderrIsTty: () => boolean;
   readonly exit: (code: number) => void;
 }
 
@@ -47,7 +47,7 @@ export function addCheckCommand(program: Command, io: CheckIo): void {
 
       const { check } = await import('./check/run.js');
       const { renderJson, renderText } = await import('./check/report.js');
-      const progress = io.stderrIsTty && flags.json !== true;
+      const progress = flags.json !== true && io.stderrIsTty();
       const report = await check({
         modules: [...new Set(modules)],
         domain: flags.domain,

@@ -17,9 +17,9 @@
 // sonic-boom 5, not the sonic-boom 4 inside pino.destination(): 4's flushSync
 // retries a write that failed for good (ENOSPC, EIO) forever, freezing the
 // process at a fatal line or at exit.
-import { writeSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import sonicBoom, { type SonicBoomOpts } from 'sonic-boom';
+import { writeFully, writeStderr } from './write-fd.js';
 
 // sonic-boom is CommonJS with ES-style types: imported, it is the module, whose default is the class.
 const { default: SonicBoom } = sonicBoom;
@@ -68,10 +68,11 @@ export function batchedDestination(
   out.on('error', (error: NodeJS.ErrnoException) => {
     if (failing) return;
     failing = true;
-    tellStderr(error.code === 'EPIPE'
+    // On stderr: stdout itself is the problem.
+    writeStderr(`modfallback: ${error.code === 'EPIPE'
       ? 'stdout was closed by its reader: log lines are dropped from now on'
       : `cannot write the log to stdout (${error.message}): lines are held, up to ${maxPendingBytes} bytes, ` +
-        'and written when it works again');
+        'and written when it works again'}\n`);
   });
   // sonic-boom drains when it has written everything it holds.
   out.on('drain', () => {
@@ -102,8 +103,7 @@ export function batchedDestination(
   const writeAllSync = (): void => {
     out.flushSync();
     const batch = take();
-    // A pipe may take part of it at a time.
-    for (let rest = Buffer.from(batch ?? ''); rest.length > 0;) rest = rest.subarray(writeSync(fd, rest));
+    if (batch !== undefined) writeFully(fd, batch);
   };
 
   setInterval(handOver, maxWaitMs).unref();
@@ -141,15 +141,6 @@ export function batchedDestination(
  * kernel until its reader reads; nothing in the process can bound that.)
  */
 const MAX_WRITE_RETRIES = 20;
-
-/** One line on stderr, when stdout itself is the problem; never throws. */
-function tellStderr(problem: string): void {
-  try {
-    writeSync(2, `modfallback: ${problem}\n`);
-  } catch {
-    // stderr is gone too.
-  }
-}
 
 function countLines(text: string): number {
   let lines = 0;

@@ -18,6 +18,7 @@ import { createLogging, flushLogger, type Logger } from './logger.js';
 import type { LogLevel } from './options.js';
 import { logCertificate, watchCertificate, type CertificateReloader } from './reload.js';
 import { createFallbackServer } from './server.js';
+import { writeStderr } from './write-fd.js';
 
 /** Where the certificate comes from: files the operator names, or made for development. */
 export type CertificateSource =
@@ -90,7 +91,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     limits,
     node: process.version,
   }, 'listening');
-  process.stderr.write(banner(options, port, caFile));
+  writeStderr(banner(options, port, caFile));
   stopOnSignal(servers, reloader, limits.drainTimeoutMs, logger);
 }
 

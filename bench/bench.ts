@@ -192,7 +192,7 @@ async function pathScaling(files: Files): Promise<void> {
  * User-space instructions per keep-alive request, every thread of the server,
  * counted by valgrind's callgrind over COUNTED_REQUESTS requests after twice as
  * many to warm up. Blind to the kernel's share (TCP, system calls), but the same
- * from run to run within about 1%, where timings on a shared machine are not:
+ * from run to run within about 2%, where timings on a shared machine are not:
  * the figure to trust when deciding whether a change helps.
  */
 async function instructionsPerRequest(kind: Kind, files: Files, dir: string): Promise<void> {
@@ -213,6 +213,11 @@ async function instructionsPerRequest(kind: Kind, files: Files, dir: string): Pr
   const measured = dumps.find((text) => /^desc: Trigger: dump measured$/m.test(text)) ?? '';
   const total = Number(/^(?:summary|totals): (\d+)/m.exec(measured)?.[1] ?? NaN);
   record(`${kind} instructions/req`, total / COUNTED_REQUESTS);
+}
+
+/** The kinds in order on even turns and reversed on odd ones: whichever goes first may find the machine in another state. */
+function takingTurns<T>(turn: number, kinds: readonly T[]): T[] {
+  return turn % 2 === 0 ? [...kinds] : [...kinds].reverse();
 }
 
 function median(values: readonly number[] = []): number {
@@ -236,14 +241,12 @@ async function main(): Promise<void> {
     console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
       `${PINNING ? 'server on core 1, load on core 0' : 'no taskset: not pinned'}; ${ROUNDS} rounds of ${SECONDS} s runs`);
     for (let round = 0; round < ROUNDS; round++) {
-      const flip = <T>(kinds: T[]): T[] => (round % 2 === 0 ? kinds : kinds.reverse());
-      for (const kind of flip<Kind>(['modfallback', 'baseline', 'modfallback-warn'])) await keepAlive(kind, files);
-      for (const kind of flip<Kind>(['modfallback', 'baseline'])) await newConnections(kind, files);
-      for (const kind of flip<Kind>(['modfallback', 'baseline'])) await fixedRateLatency(kind, files);
+      for (const kind of takingTurns<Kind>(round, ['modfallback', 'baseline', 'modfallback-warn'])) await keepAlive(kind, files);
+      for (const kind of takingTurns<Kind>(round, ['modfallback', 'baseline'])) await newConnections(kind, files);
+      for (const kind of takingTurns<Kind>(round, ['modfallback', 'baseline'])) await fixedRateLatency(kind, files);
       await pathScaling(files);
       for (let i = 0; i < COLD_STARTS; i++) {
-        // Whichever starts first may find the machine in another state: take turns.
-        for (const kind of i % 2 === 0 ? ['modfallback', 'baseline'] as const : ['baseline', 'modfallback'] as const) {
+        for (const kind of takingTurns<Kind>(i, ['modfallback', 'baseline'])) {
           const { child, coldMs } = await startAndWait(kind, files);
           record(`${kind} cold start ms`, coldMs);
           await stop(child);

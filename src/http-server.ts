@@ -8,16 +8,13 @@ import { answer, plainError } from './answer.js';
 import { answerRequests, applyLimits, serverOptions } from './http-shell.js';
 import { ACME_PREFIX, createHttpResponder, type RedirectConfig } from './http-redirect.js';
 import type { Limits } from './limits.js';
-import type { Logger, RequestLog } from './logger.js';
+import type { Logging } from './logger.js';
 
-export interface HttpServerOptions {
+export interface HttpServerOptions extends Logging {
   readonly config: Omit<RedirectConfig, 'acme'>;
   /** Directory certbot --webroot writes to; challenges live under .well-known/acme-challenge/. */
   readonly webroot: string | undefined;
   readonly limits: Limits;
-  readonly logger: Logger;
-  /** Undefined when request lines are not logged. */
-  readonly logRequest: RequestLog | undefined;
 }
 
 // Challenge files hold one key authorization, well under this.

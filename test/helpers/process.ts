@@ -16,6 +16,8 @@ export interface CliOptions {
   readonly gid?: number;
   /** Stdout goes to this file descriptor instead of the test; logs stays empty. */
   readonly stdoutFd?: number;
+  /** Stdout is a pipe whose reading end is closed at once, as when a log shipper dies: writes fail with EPIPE. */
+  readonly stdoutReaderGone?: boolean;
 }
 
 export const CLI = fileURLToPath(new URL('../../dist/modfallback.js', import.meta.url));
@@ -46,6 +48,7 @@ export function startCli(
     stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
   });
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  if (options.stdoutReaderGone === true) child.stdout?.destroy();
 
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
@@ -55,7 +58,7 @@ export function startCli(
     stderr += text;
     for (const wake of waiters) wake();
   });
-  if (child.stdout !== null) createInterface({ input: child.stdout }).on('line', (line) => {
+  if (child.stdout !== null && options.stdoutReaderGone !== true) createInterface({ input: child.stdout }).on('line', (line) => {
     stdout += `${line}\n`;
     try {
       logs.push(JSON.parse(line) as Record<string, unknown>);

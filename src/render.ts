@@ -30,6 +30,7 @@ export function createPageRenderer(config: FallbackConfig): (prefix: string) => 
   return (prefix) => {
     const p = escapeHtml(prefix);
     const docs = `https://pkg.go.dev/${p}`;
+    // The path three times, not more: every byte of it is sent, and a deep path is long.
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -40,8 +41,8 @@ export function createPageRenderer(config: FallbackConfig): (prefix: string) => 
 </head>
 <body>
 <p>${domain} is being served from the module mirror ${mirror} during an outage of its own server.
-The go command fetches ${p} from there: every version the mirror already holds is available.</p>
-<p>Documentation: <a href="${docs}">${docs}</a></p>
+The go command fetches this module from there: every version the mirror already holds is available.</p>
+<p><a href="${docs}">Documentation on pkg.go.dev</a></p>
 </body>
 </html>
 `;

@@ -175,10 +175,10 @@ test('a stdout that cannot be written (a full disk, a log reader gone) neither s
       }
       const full = openSync('/dev/full', 'w');
       t.after(() => { closeSync(full); });
-      return { stdoutFd: full };
+      return { stdout: full };
     }],
     ['a log reader gone', /^modfallback: stdout was closed by its reader: log lines are dropped from now on$/,
-      () => ({ stdoutReaderGone: true })],
+      () => ({ stdout: 'reader-gone' })],
   ];
   for (const [name, told, stdout] of cases) {
     await t.test(name, async (t) => {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { parseGoImports } from '../src/go-import.js';
 import { issueServerCertificate } from '../src/issue-certificates.js';
@@ -10,6 +8,7 @@ import { createFallbackServer } from '../src/server.js';
 import { httpsRequest, rawTlsExchange } from './helpers/https.js';
 import { TEST_CONFIG, startTestServer } from './helpers/server.js';
 import { makeCaChain } from './helpers/tls.js';
+import { listenOnLoopback } from './helpers/listen.js';
 
 test('every row of the contract holds over real HTTPS', async (t) => {
   const server = await startTestServer(t);
@@ -112,10 +111,7 @@ test('the chain in the certificate file reaches a client that trusts only the ro
   const { logger } = createLogging('silent');
   const ask = async (cert: string): Promise<number | string> => {
     const server = createFallbackServer({ config: TEST_CONFIG, tls: { cert, key: leaf.key }, limits: DEFAULT_LIMITS, logger, logRequest: undefined });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    t.after(() => { server.closeAllConnections(); server.close(); });
-    const { port } = server.address() as AddressInfo;
+    const port = await listenOnLoopback(t, server);
     return httpsRequest({ port, ca: root.cert, path: '/gpu/mtl?go-get=1' })
       .then((answer) => answer.status, (error: unknown) => (error as NodeJS.ErrnoException).code ?? String(error));
   };

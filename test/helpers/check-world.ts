@@ -3,14 +3,13 @@
 // proxy.golang.org: it fetches a version from the primary when asked for it,
 // except under /cached-only, and can fail with 503 for a while.
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createServer, request, type ServerOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { escapeModulePath } from './module-mirror.js';
 import { makePki, tempDir, type TestPki } from './tls.js';
+import { listenOnLoopback } from './listen.js';
 
 export const DOMAIN = 'dmitri.shuralyov.com';
 
@@ -128,10 +127,7 @@ async function serve(
     };
     void Promise.resolve(handle(decodeURIComponent(rawPath), query, reply));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
-  return (server.address() as AddressInfo).port;
+  return listenOnLoopback(t, server);
 }
 
 function unescape(escaped: string): string {

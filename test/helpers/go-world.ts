@@ -3,16 +3,15 @@
 // proxy.golang.org, a proxy that answers 404 to everything, and a CONNECT proxy
 // that routes those names to loopback and refuses every other destination.
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type ServerOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startConnectProxy, type ConnectProxy } from './connect-proxy.js';
 import { startModuleMirror, type FixtureModule, type ModuleMirror } from './module-mirror.js';
 import { startCli } from './process.js';
 import { makePki, tempDir } from './tls.js';
+import { listenOnLoopback } from './listen.js';
 
 export const DOMAIN = 'dmitri.shuralyov.com';
 export const MIRROR_HOST = 'proxy.golang.org';
@@ -152,10 +151,7 @@ async function startRecordingServer(t: TestContext, tls: ServerOptions): Promise
     requests.push(req.url ?? '');
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
-  return { port: (server.address() as AddressInfo).port, requests };
+  return { port: await listenOnLoopback(t, server), requests };
 }
 
 const GO_TIMEOUT_MS = 60_000;

@@ -1,10 +1,9 @@
 // A module mirror playing proxy.golang.org: synthetic modules served as static
 // files in the module proxy layout, 404 for everything else, every request recorded.
-import { once } from 'node:events';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import yazl from 'yazl';
+import { listenOnLoopback } from './listen.js';
 
 export interface FixtureVersion {
   readonly version: string;
@@ -70,10 +69,7 @@ export async function startModuleMirror(
     res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length });
     res.end(file.body);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
-  return { port: (server.address() as AddressInfo).port, requests };
+  return { port: await listenOnLoopback(t, server), requests };
 }
 
 function text(body: string): { type: string; body: Buffer } {

@@ -14,10 +14,12 @@ export interface CliOptions {
   /** Run as this user and group (needs root). */
   readonly uid?: number;
   readonly gid?: number;
-  /** Stdout goes to this file descriptor instead of the test; logs stays empty. */
-  readonly stdoutFd?: number;
-  /** Stdout is a pipe whose reading end is closed at once, as when a log shipper dies: writes fail with EPIPE. */
-  readonly stdoutReaderGone?: boolean;
+  /**
+   * Where stdout goes instead of the test (logs then stays empty): a file
+   * descriptor, or 'reader-gone', a pipe whose reading end is closed at once,
+   * as when a log shipper dies (writes fail with EPIPE).
+   */
+  readonly stdout?: number | 'reader-gone';
 }
 
 export const CLI = fileURLToPath(new URL('../../dist/modfallback.js', import.meta.url));
@@ -45,10 +47,10 @@ export function startCli(
     env: { ...process.env, ...options.env },
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
-    stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
+    stdio: ['ignore', typeof options.stdout === 'number' ? options.stdout : 'pipe', 'pipe'],
   });
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
-  if (options.stdoutReaderGone === true) child.stdout?.destroy();
+  if (options.stdout === 'reader-gone') child.stdout?.destroy();
 
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
@@ -58,7 +60,7 @@ export function startCli(
     stderr += text;
     for (const wake of waiters) wake();
   });
-  if (child.stdout !== null && options.stdoutReaderGone !== true) createInterface({ input: child.stdout }).on('line', (line) => {
+  if (child.stdout !== null && options.stdout === undefined) createInterface({ input: child.stdout }).on('line', (line) => {
     stdout += `${line}\n`;
     try {
       logs.push(JSON.parse(line) as Record<string, unknown>);

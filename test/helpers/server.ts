@@ -1,13 +1,12 @@
 // Starts a fallback server in this process on an ephemeral loopback port, with
 // certificates made for the test and a logger whose JSON lines the test can read.
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { FallbackConfig } from '../../src/config.js';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { createLogging } from '../../src/logger.js';
 import { createFallbackServer } from '../../src/server.js';
 import { makePki } from './tls.js';
+import { listenOnLoopback } from './listen.js';
 
 export interface RunningTestServer {
   readonly port: number;
@@ -31,14 +30,8 @@ export async function startTestServer(t: TestContext, config: FallbackConfig = T
   const keep = (line: string): void => { lines.push(line); };
   const { logger, logRequest } = createLogging('debug', { write: keep, gather: keep });
   const server = createFallbackServer({ config, tls: leaf, limits: DEFAULT_LIMITS, logger, logRequest });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
   return {
-    port: (server.address() as AddressInfo).port,
+    port: await listenOnLoopback(t, server),
     ca: pki.ca.cert,
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
   };

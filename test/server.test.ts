@@ -85,6 +85,23 @@ test('request lines a well-behaved client would not send get a clear 4xx', async
   assert.equal(ping.status, 200, 'the server still answers');
 });
 
+test('every byte a request target can carry is logged as sent, in a line of JSON; the parser refuses the rest', async (t) => {
+  // The request line checks a target only for the quote and the backslash
+  // (src/request-line.ts), relying on Node's parser to refuse control
+  // characters: this holds each Node the project runs on to it.
+  const server = await startTestServer(t);
+  const targetWith = (byte: number): string => `/a${String.fromCharCode(byte)}b?go-get=1`;
+  const bytes = Array.from({ length: 0x100 }, (_, byte) => byte);
+  const answers = await Promise.all(bytes.map((byte) => rawTlsExchange(server.port, server.ca, Buffer.from(
+    `GET ${targetWith(byte)} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, 'latin1'))));
+  const logged = server.logs().filter((line) => line.msg === 'request').map((line) => line.url);
+  const visible = bytes.filter((byte) => byte >= 0x21 && byte <= 0x7e);
+  assert.deepEqual(new Set(logged), new Set(visible.map(targetWith)), 'each visible ASCII target logged as sent, nothing else');
+  for (const byte of bytes.filter((b) => !visible.includes(b))) {
+    assert.match(answers[byte] ?? '', /^HTTP\/1\.1 400 /, `byte 0x${byte.toString(16)}`);
+  }
+});
+
 test('one JSON log line per request with method, target, status, answer, remote address and agent', async (t) => {
   const server = await startTestServer(t);
   await httpsRequest({

@@ -160,34 +160,46 @@ async function startWarm(kind: Kind, files: Files): Promise<Running> {
   return { kind, child, port };
 }
 
+/** One side of a comparison: what its figures are named, and how one slice of it is measured. */
+interface Contestant { readonly name: string; readonly measure: () => Promise<number> }
+
 /**
- * Measures the servers in turns over short slices, SLICES a round: they run
- * side by side on the server core, idle but the one under load. On a shared
- * machine whose speed drifts by a fifth within a minute, one long run a server
- * compares two different machines; here each slice compares two runs seconds
- * apart. Records each figure, and each slice's figure relative to the first
- * kind's (the baseline), whose median is the ratio the report judges.
+ * Measures the contestants in turns over short slices, SLICES a round. On a
+ * shared machine whose speed drifts by a fifth within a minute, one long run
+ * each compares two different machines; here each slice compares two runs
+ * seconds apart. Records each figure, and each slice's figure of the others
+ * relative to the first contestant's, whose median is the ratio the report judges.
+ */
+async function slicesInTurns(round: number, figure: string, contestants: readonly Contestant[]): Promise<void> {
+  const [reference, ...others] = contestants;
+  if (reference === undefined) return;
+  for (let slice = 0; slice < SLICES; slice++) {
+    const value = new Map<Contestant, number>();
+    for (const contestant of takingTurns(round + slice, contestants)) {
+      value.set(contestant, await contestant.measure());
+      record(`${contestant.name} ${figure}`, value.get(contestant) ?? NaN);
+    }
+    for (const contestant of others) {
+      record(`${contestant.name} ${figure} / ${reference.name}, paired`, (value.get(contestant) ?? NaN) / (value.get(reference) ?? NaN));
+    }
+  }
+}
+
+/**
+ * The servers side by side on the server core, idle but the one under load,
+ * measured in turns (slicesInTurns); the first kind, the baseline, is the reference.
  */
 async function inTurns(
   round: number, kinds: readonly Kind[], files: Files, figure: string, measure: (server: Running) => Promise<number>,
 ): Promise<void> {
-  const running: Running[] = [];
+  const running = new Map<Kind, Running>();
   try {
-    for (const kind of takingTurns(round, kinds)) running.push(await startWarm(kind, files));
-    for (let slice = 0; slice < SLICES; slice++) {
-      const value = new Map<Kind, number>();
-      for (const server of takingTurns(round + slice, running)) {
-        const v = await measure(server);
-        value.set(server.kind, v);
-        record(`${server.kind} ${figure}`, v);
-      }
-      const [reference, ...others] = kinds;
-      for (const kind of others) {
-        record(`${kind} ${figure} / ${String(reference)}, paired`, (value.get(kind) ?? NaN) / (value.get(reference as Kind) ?? NaN));
-      }
-    }
+    for (const kind of takingTurns(round, kinds)) running.set(kind, await startWarm(kind, files));
+    await slicesInTurns(round, figure, [...running.values()]
+      .sort((x, y) => kinds.indexOf(x.kind) - kinds.indexOf(y.kind))
+      .map((server) => ({ name: server.kind, measure: () => measure(server) })));
   } finally {
-    for (const server of running) await stop(server.child);
+    for (const server of running.values()) await stop(server.child);
   }
 }
 
@@ -221,37 +233,39 @@ async function fixedRateLatency(kind: Kind, files: Files): Promise<void> {
 }
 
 /**
- * The two paths in turns, as inTurns does for servers: modfallback (logging at
- * info) answering both, and for comparison the baseline's own cost of the
- * longer request and answer, from two baselines, one answering each path's bytes.
+ * The two paths in turns: modfallback (logging at info) answering both, then,
+ * for comparison, the baseline's own cost of the longer request and answer,
+ * from two baselines, one sending each path's answer.
  */
-async function pathScaling(round: number, files: Files): Promise<void> {
-  const paths = [['1-element', ONE], ['40-element', FORTY]] as const;
+async function pathScaling(round: number, files: Files, baselineFiles: PathFiles): Promise<void> {
+  // ports[i] answers PATHS[i]; a single port answers both.
+  const slices = (kind: Kind, ports: readonly number[]): Promise<void> =>
+    slicesInTurns(round, 'req/s', PATHS.map(([name, path], i) => ({
+      name: `${kind} ${name}`,
+      measure: async () => (await load(ports[i] ?? ports[0] ?? 0, path, ['-c', '64'], SLICE_SECONDS)).rps,
+    })));
   const modfallback = await startWarm('modfallback', files);
-  const baselines = [
-    await startWarm('baseline', { ...files, answer: answerFile(files, ONE) }),
-    await startWarm('baseline', { ...files, answer: answerFile(files, FORTY) }),
-  ];
   try {
-    for (let slice = 0; slice < SLICES; slice++) {
-      for (const [kind, ports] of [['modfallback', [modfallback.port, modfallback.port]], ['baseline', baselines.map((b) => b.port)]] as const) {
-        const rps = new Map<string, number>();
-        for (const i of takingTurns(round + slice, [0, 1])) {
-          const [name, path] = paths[i] ?? paths[0];
-          rps.set(name, (await load(ports[i] ?? 0, path, ['-c', '64'], SLICE_SECONDS)).rps);
-          record(`${kind} ${name} req/s`, rps.get(name) ?? NaN);
-        }
-        record(`${kind} 40-element / 1-element, paired`, (rps.get('40-element') ?? NaN) / (rps.get('1-element') ?? NaN));
-      }
-    }
+    await slices('modfallback', [modfallback.port]);
   } finally {
-    for (const server of [modfallback, ...baselines]) await stop(server.child);
+    await stop(modfallback.child);
+  }
+  const baselines: Running[] = [];
+  try {
+    for (const pathFiles of baselineFiles) baselines.push(await startWarm('baseline', pathFiles));
+    await slices('baseline', baselines.map((server) => server.port));
+  } finally {
+    for (const server of baselines) await stop(server.child);
   }
 }
 
-/** The file of the answer modfallback gives a path, for the baseline to send. */
-function answerFile(files: Files, path: string): string {
-  const file = `${files.answer}.${String(path.split('/').length - 1)}`;
+const PATHS = [['1-element', ONE], ['40-element', FORTY]] as const;
+/** The files for a baseline sending the answer to each of PATHS. */
+type PathFiles = readonly [Files, Files];
+
+/** Writes the answer modfallback gives a path, for the baseline to send; returns its file. */
+function writeAnswer(dir: string, path: string): string {
+  const file = join(dir, `answer-${String(path.split('/').length - 1)}.json`);
   const answer = createResponder({ domain: DOMAIN, mirror: 'https://proxy.golang.org', cacheMaxAge: 60, maxUrlLength: 2048 })(
     { method: 'GET', target: path, hostHeaders: 1 });
   writeFileSync(file, JSON.stringify({ headers: answer.headers, body: answer.body }));
@@ -336,10 +350,11 @@ async function main(): Promise<void> {
   try {
     const ca = await createAuthority('modfallback bench CA');
     const leaf = await issueServerCertificate(ca, [DOMAIN, '127.0.0.1']);
-    const files: Files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), answer: '', log: join(dir, 'requests.log') };
+    const files: Files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), answer: writeAnswer(dir, NESTED), log: join(dir, 'requests.log') };
     writeFileSync(files.cert, leaf.cert);
     writeFileSync(files.key, leaf.key);
-    files.answer = answerFile({ ...files, answer: join(dir, 'answer.json') }, NESTED);
+    const [one, forty] = PATHS.map(([, path]) => ({ ...files, answer: writeAnswer(dir, path) }));
+    const baselineFiles: PathFiles = [one ?? files, forty ?? files];
 
     console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
       `${PINNING ? 'server on core 1, load on core 0' : 'no taskset: not pinned'}; ${ROUNDS} rounds of ${SECONDS} s runs`);
@@ -347,7 +362,7 @@ async function main(): Promise<void> {
       await keepAlive(round, files);
       await newConnections(round, files);
       for (const kind of takingTurns<Kind>(round, ['modfallback', 'baseline'])) await fixedRateLatency(kind, files);
-      await pathScaling(round, files);
+      await pathScaling(round, files, baselineFiles);
       for (let i = 0; i < COLD_STARTS; i++) {
         for (const kind of takingTurns(i, ['modfallback', 'baseline', 'modfallback-uncached'] as const)) {
           const { child, coldMs } = kind === 'modfallback-uncached'
@@ -407,9 +422,9 @@ function report(): void {
   ratio('cold start without the code cache', 'modfallback-uncached cold start ms', 'baseline cold start ms', '(reported)', () => true);
   ratio('idle memory', 'modfallback idle RSS MiB', 'baseline idle RSS MiB', '<= 1.20', (r) => r <= 1.2);
   ratio('memory after keep-alive', 'modfallback RSS after keep-alive MiB', 'baseline RSS after keep-alive MiB', '(reported)', () => true);
-  paired('40-element / 1-element paths', 'modfallback 40-element / 1-element, paired', '>= 0.90', (r) => r >= 0.9);
+  paired('40-element / 1-element paths', 'modfallback 40-element req/s / modfallback 1-element, paired', '>= 0.90', (r) => r >= 0.9);
   ratio('  the same, as a ratio of medians', 'modfallback 40-element req/s', 'modfallback 1-element req/s', '(reported)', () => true);
-  paired('  the baseline\'s own, sending the same bytes', 'baseline 40-element / 1-element, paired', '(reported)', () => true);
+  paired('  the baseline\'s own, sending the same bytes', 'baseline 40-element req/s / baseline 1-element, paired', '(reported)', () => true);
 
   console.log('\nmedians:');
   for (const name of Object.keys(samples)) console.log(`  ${name.padEnd(56)} ${m(name).toFixed(3)}`);

@@ -2,9 +2,11 @@
 // not wait: the process's last log lines, and lines for people on stderr.
 import { writeSync } from 'node:fs';
 
-/** Writes all of text to fd before returning; a pipe may take part of it at a time. */
-export function writeFully(fd: number, text: string): void {
-  for (let rest = Buffer.from(text); rest.length > 0;) rest = rest.subarray(writeSync(fd, rest));
+/** Writes all of text (or bytes) to fd before returning; a pipe may take part of it at a time. */
+export function writeFully(fd: number, text: string | Buffer): void {
+  for (let rest = typeof text === 'string' ? Buffer.from(text) : text; rest.length > 0;) {
+    rest = rest.subarray(writeSync(fd, rest));
+  }
 }
 
 /**

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import fc from 'fast-check';
 import { batchedDestination } from '../src/log-destination.js';
 import { createLogging, DROPPED_MESSAGE, flushLogger, isoTimeField, MAX_PENDING_LOG_BYTES } from '../src/logger.js';
 import { REQUEST_MESSAGE, type RequestRecord } from '../src/request-line.js';
 
-test('the time field is formatted once per millisecond, and is that millisecond in ISO 8601', () => {
+test('the time field is formatted once per millisecond, toISOString once per second', () => {
   let now = Date.UTC(2026, 10, 25, 1, 2, 3, 456);
   let formatted = 0;
   const realToISOString = Object.getOwnPropertyDescriptor(Date.prototype, 'toISOString')?.value as (this: Date) => string;
@@ -24,19 +25,37 @@ test('the time field is formatted once per millisecond, and is that millisecond 
     const first = field();
     assert.equal(first, ',"time":"2026-11-25T01:02:03.456Z"');
     assert.equal(field(), first);
-    assert.equal(formatted, 1, 'the same millisecond is not formatted again');
-    now++;
+    assert.equal(formatted, 1);
+    now += 1;
     assert.equal(field(), ',"time":"2026-11-25T01:02:03.457Z"');
+    now += 540;
+    assert.equal(field(), ',"time":"2026-11-25T01:02:03.997Z"');
+    assert.equal(formatted, 1, 'milliseconds of the same second do not call toISOString again');
+    now += 3;
+    assert.equal(field(), ',"time":"2026-11-25T01:02:04.000Z"');
     assert.equal(formatted, 2);
   } finally {
     Date.prototype.toISOString = realToISOString;
   }
 });
 
+test('the time field is toISOString\'s, for any time and any order of times', () => {
+  // Every millisecond a Date can hold, and runs of nearby ones as a clock gives them.
+  const instant = fc.integer({ min: -8.64e15, max: 8.64e15 });
+  fc.assert(fc.property(instant, fc.array(fc.integer({ min: -1500, max: 1500 }), { maxLength: 20 }), (start, steps) => {
+    let now = start;
+    const field = isoTimeField(() => now);
+    for (const step of [0, ...steps]) {
+      now = Math.min(8.64e15, Math.max(-8.64e15, now + step));
+      assert.equal(field(), `,"time":"${new Date(now).toISOString()}"`);
+    }
+  }), { numRuns: 2000 });
+});
+
 const unexpectedDrop = (lines: number): void => { assert.fail(`${lines} lines dropped`); };
 
 /** A batched destination writing to a real file, and a reader of that file. */
-function fileDestination(t: TestContext, batchChars: number, maxWaitMs: number) {
+function fileDestination(t: TestContext, batchBytes: number, maxWaitMs: number) {
   const dir = mkdtempSync(join(tmpdir(), 'modfallback-log-'));
   const file = join(dir, 'log');
   const fd = openSync(file, 'w');
@@ -44,7 +63,7 @@ function fileDestination(t: TestContext, batchChars: number, maxWaitMs: number) 
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   });
-  return { destination: batchedDestination(fd, { batchChars, maxWaitMs, maxPendingBytes: 1 << 30, onDropped: unexpectedDrop }), written: () => readFileSync(file, 'utf8') };
+  return { destination: batchedDestination(fd, { batchBytes, maxWaitMs, maxPendingBytes: 1 << 30, onDropped: unexpectedDrop }), written: () => readFileSync(file, 'utf8') };
 }
 
 const flushed = (destination: { flush(cb: (error?: Error) => void): void }): Promise<void> =>
@@ -97,7 +116,7 @@ test('a process that exits at once still writes every gathered line, in order', 
   const destinationModule = new URL('../src/log-destination.ts', import.meta.url).href;
   const script = `
     import { batchedDestination } from ${JSON.stringify(destinationModule)};
-    const destination = batchedDestination(1, { batchChars: 1_000_000, maxWaitMs: 60_000, maxPendingBytes: 1 << 30, onDropped: () => {} });
+    const destination = batchedDestination(1, { batchBytes: 1_000_000, maxWaitMs: 60_000, maxPendingBytes: 1 << 30, onDropped: () => {} });
     destination.gather('{"n":1,"msg":"request"}\\n');
     destination.gather('{"n":2,"msg":"request"}\\n');
     destination.flushSync();

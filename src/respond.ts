@@ -19,6 +19,20 @@ const ALLOW = 'GET, HEAD';
  * cost a few MiB at most.
  */
 export const GO_GET_ANSWERS_KEPT = 1000;
+/**
+ * A path is looked up by at most its last this many characters, and the path
+ * kept with the answer is compared with it in full. V8 hashes every character
+ * of a string key, and a request's path is a new string each time: for a
+ * 40-element path the hash was most of what it cost beyond a short one, where
+ * comparing two strings of the same length is a memory comparison. Paths that
+ * share a tail and a length take turns in one slot.
+ */
+const KEY_CHARS = 32;
+
+interface KeptAnswer {
+  readonly path: string;
+  readonly answer: Answer;
+}
 
 /** Builds the responder for one configuration; everything fixed is rendered here, once. */
 export function createResponder(config: FallbackConfig): Responder {
@@ -28,7 +42,7 @@ export function createResponder(config: FallbackConfig): Responder {
     `This host is a fallback for ${config.domain} that answers only go get lookups (?go-get=1).`);
   const health = plainError('health', 'ok');
   const methodNotAllowed = plainError('method-not-allowed', `Method not allowed: use ${ALLOW}.`, { allow: ALLOW });
-  const goGetAnswers = new QuickLRU<string, Answer>({ maxSize: GO_GET_ANSWERS_KEPT });
+  const goGetAnswers = new QuickLRU<string, KeptAnswer>({ maxSize: GO_GET_ANSWERS_KEPT });
 
   const goGetAnswer = (rawPath: string): Answer => {
     const modulePath = toModulePath(config.domain, rawPath);
@@ -48,12 +62,12 @@ export function createResponder(config: FallbackConfig): Responder {
     }
     if (!READ_METHODS.has(method)) return methodNotAllowed;
 
-    let kept = goGetAnswers.get(rawPath);
-    if (kept === undefined) {
-      kept = goGetAnswer(rawPath);
-      goGetAnswers.set(rawPath, kept);
-    }
-    return kept;
+    const key = rawPath.length > KEY_CHARS ? rawPath.slice(-KEY_CHARS) : rawPath;
+    const kept = goGetAnswers.get(key);
+    if (kept !== undefined && kept.path === rawPath) return kept.answer;
+    const fresh = goGetAnswer(rawPath);
+    goGetAnswers.set(key, { path: rawPath, answer: fresh });
+    return fresh;
   };
 }
 

@@ -195,3 +195,27 @@ test('a path asked for again gets the answer built the first time; how many are 
   assert.notEqual(again, first, 'the oldest answer was let go');
   assert.deepEqual(again, first);
 });
+
+test('long paths that share their last characters and their length each get their own answer', () => {
+  const fresh = createResponder(config);
+  const ask = (path: string): Answer => fresh({ method: 'GET', target: `${path}?go-get=1`, hostHeaders: 1 });
+  const tail = '/a-long-package-name/shared/by/both/of/these/paths';
+  const one = ask(`/one${tail}`);
+  const two = ask(`/two${tail}`);
+  assert.deepEqual(tags(one), [`dmitri.shuralyov.com/one${tail} mod https://proxy.golang.org`]);
+  assert.deepEqual(tags(two), [`dmitri.shuralyov.com/two${tail} mod https://proxy.golang.org`]);
+  assert.deepEqual(tags(ask(`/one${tail}`)), tags(one), 'asked again after the other took its place');
+  assert.deepEqual(ask(`/one${tail}`.replace('/', '//')).kind, 'bad-module-path');
+
+  // Any sequence of such paths: every answer is the one a responder that never saw the others gives.
+  const segment = fc.constantFrom('a', 'b', 'ab', 'ba');
+  const path = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => `/${s.join('/')}${tail}`);
+  fc.assert(fc.property(fc.array(path, { minLength: 1, maxLength: 30 }), (paths) => {
+    const seen = createResponder(config);
+    for (const p of paths) {
+      const target = `${p}?go-get=1`;
+      const head = { method: 'GET', target, hostHeaders: 1 };
+      assert.deepEqual(seen(head), createResponder(config)(head));
+    }
+  }), { numRuns: 300 });
+});

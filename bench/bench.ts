@@ -288,9 +288,9 @@ type Connections = 'keep-alive' | 'new-connection';
  * its optimising compiler, still at work after the warm-up in every server
  * and varying by 10% from run to run: summed in, they hid a main-thread gap.
  * Under valgrind a request takes longer than a millisecond, so the log line's
- * time field, formatted once a millisecond (logger.ts), is formatted for every
- * request: about 6,000 instructions a request at info that a full-speed server
- * shares among a dozen requests or more.
+ * time field, made once a millisecond (logger.ts), is made for every request:
+ * about 100 instructions (toISOString runs once a second) that a full-speed
+ * server shares among a dozen requests or more.
  */
 async function instructionsPerRequest(kind: Kind, connections: Connections, files: Files, dir: string): Promise<void> {
   const out = join(dir, `callgrind-${kind}-${connections}`);

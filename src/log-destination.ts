@@ -43,7 +43,7 @@ export interface BatchedDestination extends LineSink {
 }
 
 export interface BatchOptions {
-  /** A batch is written once it holds this many bytes (or the next line might not fit), */
+  /** A batch holds this many bytes, and is written when the next line does not fit, */
   readonly batchBytes: number;
   /** and no line waits longer than this. */
   readonly maxWaitMs: number;

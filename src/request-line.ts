@@ -41,19 +41,63 @@ export interface RequestRecord {
 /**
  * Renders request lines as pino writes `logger.info(record, REQUEST_MESSAGE)`
  * with this project's options (level label, time field, base of pid only).
+ *
+ * Each part of the line is kept from the line before when what it says has not
+ * changed: the time (a dozen requests share each millisecond under load), the
+ * request (a flood asks for the same path), the client and its user agent
+ * (every go command sends the same one). A kept part is made once and, from its
+ * second use, copied in one piece: the line is five pieces instead of twenty.
  */
 export function requestLineRenderer(pid: number, timeField: () => string): (record: RequestRecord) => string {
-  const start = '{"level":"info"';
-  const pidField = `,"pid":${pid}`;
-  const end = `,"msg":${JSON.stringify(REQUEST_MESSAGE)}}\n`;
-  return (r) => start + timeField() + pidField
-    + ',"method":"' + r.method
+  const head = reusingLast((time: string) => `{"level":"info"${time},"pid":${String(pid)}`);
+  const request = reusingLast((r: RequestRecord) => ',"method":"' + r.method
     + '","url":' + targetString(r.url)
     + ',"status":' + String(r.status)
-    + ',"answer":"' + r.answer + '"'
-    + (r.remoteAddress === undefined ? '' : ',"remoteAddress":' + jsonString(r.remoteAddress))
-    + (r.userAgent === undefined ? '' : ',"userAgent":' + jsonString(r.userAgent))
-    + end;
+    + ',"answer":"' + r.answer + '"', sameRequest);
+  // pino leaves out a field whose value is undefined.
+  const remoteAddress = reusingLast((address: string | undefined) =>
+    address === undefined ? '' : ',"remoteAddress":' + jsonString(address));
+  const userAgent = reusingLast((agent: string | undefined) =>
+    agent === undefined ? '' : ',"userAgent":' + jsonString(agent));
+  const end = `,"msg":${JSON.stringify(REQUEST_MESSAGE)}}\n`;
+  return (r) => head(timeField()) + request(r) + remoteAddress(r.remoteAddress) + userAgent(r.userAgent) + end;
+}
+
+const sameRequest = (a: RequestRecord, b: RequestRecord): boolean =>
+  a.url === b.url && a.method === b.method && a.status === b.status && a.answer === b.answer;
+
+/**
+ * render, with its last answer kept for an argument the same as the last.
+ *
+ * A string made by joining others is, in V8, a tree of the pieces, and
+ * writing it out walks the tree: for a request line, about a quarter of what
+ * logging it costs. A kept part is used again, so it is flattened (V8 copies
+ * a joined string into one piece the first time a character of it is read),
+ * but only on its second use: a part used once would pay for the copy and
+ * save nothing.
+ */
+export function reusingLast<A>(
+  render: (argument: A) => string,
+  same: (a: A, b: A) => boolean = (a, b) => a === b,
+): (argument: A) => string {
+  let known = false;
+  let lastArgument!: A;
+  let text = '';
+  let flat = false;
+  return (argument) => {
+    if (known && same(argument, lastArgument)) {
+      if (!flat) {
+        text.charCodeAt(0);
+        flat = true;
+      }
+      return text;
+    }
+    known = true;
+    lastArgument = argument;
+    text = render(argument);
+    flat = false;
+    return text;
+  };
 }
 
 // Printable ASCII but the quote and the backslash: nothing JSON would escape.

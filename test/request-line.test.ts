@@ -3,7 +3,7 @@ import { METHODS } from 'node:http';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { createLogging } from '../src/logger.js';
-import { REQUEST_MESSAGE, type RequestRecord } from '../src/request-line.js';
+import { REQUEST_MESSAGE, requestLineRenderer, type RequestRecord } from '../src/request-line.js';
 
 /** The line pino writes for a record and the line the template renders, through the same logging. */
 function bothLines(record: RequestRecord): { pino: string; template: string } {
@@ -41,6 +41,45 @@ test('the request line is byte for byte the line pino writes, for anything a req
     const { pino, template } = bothLines(record);
     assert.equal(template, pino);
   }), { numRuns: 2_000 });
+});
+
+/** A copy of a string, equal to it but not the same string object. */
+const copyOf = <T extends string | undefined>(s: T): T => (s === undefined ? s : (' ' + s).slice(1)) as T;
+
+/** The record as the next request would bring it: the same text in strings of its own. */
+const alike = (r: RequestRecord): RequestRecord => ({
+  ...r, method: copyOf(r.method), url: copyOf(r.url), remoteAddress: copyOf(r.remoteAddress), userAgent: copyOf(r.userAgent),
+});
+
+test('a line is the same whether its parts were kept from the line before or made afresh', () => {
+  // Lines made of two choices for each field, in any order: consecutive lines
+  // share some parts (the time, the request, the client) and differ in others.
+  const pair = <T>(values: fc.Arbitrary<T>): fc.Arbitrary<[T, T]> => fc.tuple(values, values);
+  const either = <T>([first, second]: readonly [T, T], pickSecond: boolean): T => (pickSecond ? second : first);
+  const choices = fc.record({
+    time: pair(fc.integer({ min: 0, max: 999 }).map((ms) => `,"time":"2026-11-30T20:00:00.${String(ms).padStart(3, '0')}Z"`)),
+    method: pair(fc.constantFrom(...METHODS)), url: pair(target), status: pair(fc.constantFrom(200, 404)),
+    answer: pair(kinds), remoteAddress: pair(fc.option(latin1, { nil: undefined })),
+    userAgent: pair(fc.option(latin1, { nil: undefined })),
+  });
+  const picks = fc.array(fc.record({
+    time: fc.boolean(), method: fc.boolean(), url: fc.boolean(), status: fc.boolean(),
+    answer: fc.boolean(), remoteAddress: fc.boolean(), userAgent: fc.boolean(),
+  }), { maxLength: 30 });
+  fc.assert(fc.property(choices, picks, (choice, sequence) => {
+    let time = '';
+    const render = requestLineRenderer(4242, () => time);
+    for (const pick of sequence) {
+      const record: RequestRecord = {
+        method: either(choice.method, pick.method), url: either(choice.url, pick.url),
+        status: either(choice.status, pick.status), answer: either(choice.answer, pick.answer),
+        remoteAddress: either(choice.remoteAddress, pick.remoteAddress), userAgent: either(choice.userAgent, pick.userAgent),
+      };
+      const at = either(choice.time, pick.time);
+      time = at;
+      assert.equal(render(alike(record)), requestLineRenderer(4242, () => at)(record));
+    }
+  }), { numRuns: 1_000 });
 });
 
 test('for any text at all in the header fields (lone surrogates included) the line is one line of JSON saying what pino says', () => {

@@ -121,6 +121,23 @@ test('one JSON log line per request with method, target, status, answer, remote 
   assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);
 });
 
+test('each request line names the address its own connection came from, for every request on it', async (t) => {
+  const server = await startTestServer(t);
+  // Two requests on each connection; the whole of 127/8 is loopback on Linux.
+  const twoRequests = (tag: string): string => `GET /${tag}/1?go-get=1 HTTP/1.1\r\nHost: localhost\r\n\r\n`
+    + `GET /${tag}/2?go-get=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`;
+  await rawTlsExchange(server.port, server.ca, twoRequests('one'), { localAddress: '127.0.0.1' });
+  await rawTlsExchange(server.port, server.ca, twoRequests('two'), { localAddress: '127.0.0.2' });
+  await rawTlsExchange(server.port, server.ca, twoRequests('three'), { localAddress: '127.0.0.1' });
+  const addresses = Object.fromEntries(server.logs().filter((line) => line.msg === 'request')
+    .map((line) => [String(line.url), line.remoteAddress]));
+  assert.deepEqual(addresses, {
+    '/one/1?go-get=1': '127.0.0.1', '/one/2?go-get=1': '127.0.0.1',
+    '/two/1?go-get=1': '127.0.0.2', '/two/2?go-get=1': '127.0.0.2',
+    '/three/1?go-get=1': '127.0.0.1', '/three/2?go-get=1': '127.0.0.1',
+  });
+});
+
 test('the chain in the certificate file reaches a client that trusts only the root; the leaf alone does not', async (t) => {
   // The server keeps no trust store of its own (serverTlsContext): what it sends is what --cert holds.
   const { root, intermediate } = await makeCaChain();

@@ -44,12 +44,14 @@ export function httpsRequest(options: HttpsRequest): Promise<HttpsAnswer> {
 /**
  * Sends bytes over a fresh TLS connection exactly as given (for request lines a
  * well-behaved client refuses to send) and returns everything the server wrote
- * before closing.
+ * before closing; from another loopback address (127.0.0.2) if asked.
  */
-export async function rawTlsExchange(port: number, ca: string, bytes: string | Buffer): Promise<string> {
+export async function rawTlsExchange(
+  port: number, ca: string, bytes: string | Buffer, from: { readonly localAddress?: string } = {},
+): Promise<string> {
   const { connect } = await import('node:tls');
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+    const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...from }, () => {
       socket.end(bytes);
     });
     const chunks: Buffer[] = [];

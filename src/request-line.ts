@@ -17,6 +17,7 @@
 // general check reads every character: for a 40-element path, 4,600
 // instructions a request.
 import type { AnswerKind } from './answer.js';
+import { keepingLast } from './keep-last.js';
 
 /** The message of the request line, its last field. */
 export const REQUEST_MESSAGE = 'request';
@@ -76,28 +77,11 @@ const sameRequest = (a: RequestRecord, b: RequestRecord): boolean =>
  * but only on its second use: a part used once would pay for the copy and
  * save nothing.
  */
-export function reusingLast<A>(
+function reusingLast<A>(
   render: (argument: A) => string,
-  same: (a: A, b: A) => boolean = (a, b) => a === b,
+  same?: (a: A, b: A) => boolean,
 ): (argument: A) => string {
-  let known = false;
-  let lastArgument!: A;
-  let text = '';
-  let flat = false;
-  return (argument) => {
-    if (known && same(argument, lastArgument)) {
-      if (!flat) {
-        text.charCodeAt(0);
-        flat = true;
-      }
-      return text;
-    }
-    known = true;
-    lastArgument = argument;
-    text = render(argument);
-    flat = false;
-    return text;
-  };
+  return keepingLast(render, same, (text) => { text.charCodeAt(0); });
 }
 
 // Printable ASCII but the quote and the backslash: nothing JSON would escape.

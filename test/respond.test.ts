@@ -219,3 +219,21 @@ test('long paths that share their last characters and their length each get thei
     }
   }), { numRuns: 300 });
 });
+
+test('any sequence of requests gets, each time, the answer of a responder that saw no other', () => {
+  // Few choices for each part of the head, so that a request is often the same
+  // as the one before, or the same but for one part.
+  const head = fc.record({
+    method: fc.constantFrom('GET', 'HEAD', 'POST'),
+    target: fc.constantFrom('/gpu/mtl?go-get=1', '/gpu/mtl?go-get=0', '/gpu//mtl?go-get=1', '/.ping', `/${'x'.repeat(2100)}?go-get=1`),
+    hostHeaders: fc.constantFrom(1, 1, 2),
+  });
+  fc.assert(fc.property(fc.array(head, { minLength: 1, maxLength: 20 }), (heads) => {
+    const seen = createResponder(config);
+    for (const h of heads) {
+      // The same text in a string of its own, as each request brings.
+      const again = { ...h, target: (' ' + h.target).slice(1) };
+      assert.deepEqual(seen(again), createResponder(config)(h));
+    }
+  }), { numRuns: 500 });
+});

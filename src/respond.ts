@@ -54,7 +54,8 @@ export function createResponder(config: FallbackConfig): Responder {
   // An answer is a function of the request head alone, and a flood asks for
   // one path over and over: comparing the target with the last one (a memory
   // comparison) is cheaper than finding the kept answer (slicing the path,
-  // hashing its tail, comparing sliced strings), about 2,500 instructions.
+  // hashing its tail, comparing sliced strings: about 1,500 instructions of
+  // V8's string functions; 3,100 a request in all, measured at warn).
   return keepingLast((head: RequestHead): Answer => {
     const refused = checkRequestHead(head, config.maxUrlLength);
     if (refused !== null) return refused;

@@ -111,12 +111,15 @@ export function batchedDestination(
   /** Encodes the line into the batch; the batch goes first when the line does not fit. */
   const append = (line: string): void => {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8: only near the end of
-    // a batch is the line measured.
-    if (used + 3 * line.length > batch.length && used + Buffer.byteLength(line) > batch.length) {
-      handOver();
-      if (Buffer.byteLength(line) > batch.length) {
-        out.write(Buffer.from(line));
-        return;
+    // a batch is the line measured, and then once.
+    if (used + 3 * line.length > batch.length) {
+      const bytes = Buffer.byteLength(line);
+      if (used + bytes > batch.length) {
+        handOver();
+        if (bytes > batch.length) {
+          out.write(Buffer.from(line));
+          return;
+        }
       }
     }
     used += batch.write(line, used);

@@ -4,8 +4,9 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Answer, RequestHead } from './answer.js';
-import { CONNECTIONS_CHECKING_INTERVAL_MS, SOCKET_IDLE_TIMEOUT_MS, type Limits } from './limits.js';
+import { CONNECTIONS_CHECKING_INTERVAL_MS, type Limits } from './limits.js';
 import type { Logger, Logging } from './logger.js';
+import { closeSilentConnections } from './silent-connections.js';
 
 type AnyServer = HttpServer | HttpsServer;
 
@@ -23,7 +24,7 @@ export function serverOptions(limits: Limits) {
 /** Applies the limits that are properties rather than options, and reports what they cost. */
 export function applyLimits(server: AnyServer, limits: Limits, logger: Logger, name: string): void {
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.timeout = SOCKET_IDLE_TIMEOUT_MS;
+  closeSilentConnections(server, limits.silentConnectionMs);
   server.maxConnections = limits.maxConnections;
   // A flood drops thousands of connections a second: a line when it starts and
   // a count when it has lasted a while, never a line each, so that the log

@@ -17,6 +17,12 @@ export interface Limits {
   readonly maxConnections: number;
   /** On SIGTERM, in-flight requests get this long before connections are cut. */
   readonly drainTimeoutMs: number;
+  /**
+   * A connection on which nothing has moved either way this long is closed,
+   * such as a client that stops reading its answers. Not an option: the other
+   * limits bound every stall a client can cause on purpose.
+   */
+  readonly silentConnectionMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({
@@ -30,9 +36,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   // and stays under a file-descriptor limit of 8192 (see README).
   maxConnections: 4096,
   drainTimeoutMs: 10_000,
+  silentConnectionMs: 30_000,
 });
 
 /** How often Node checks the headers and request timeouts (its default is 30 s). */
 export const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
-/** Any connection silent this long is closed, such as a client that stops reading. */
-export const SOCKET_IDLE_TIMEOUT_MS = 30_000;

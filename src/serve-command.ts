@@ -89,6 +89,7 @@ function toServeOptions(flags: ServeFlags): ServeOptions {
     maxHeaderSize: flags.maxHeaderSize,
     maxConnections: flags.maxConnections,
     drainTimeoutMs: flags.drainTimeout,
+    silentConnectionMs: DEFAULT_LIMITS.silentConnectionMs,
   });
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new UsageError('--headers-timeout must not be longer than --request-timeout');

@@ -27,6 +27,12 @@ const CLI = join(DIST, 'modfallback.js');
 const BASELINE = join(ROOT, 'bench', 'baseline.mjs');
 const AUTOCANNON = join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 const LATENCY_CLIENT = join(ROOT, 'bench', 'latency-client.mjs');
+const CPU_PROBE = join(ROOT, 'bench', 'cpu-availability.mjs');
+/**
+ * The least share of wall-clock time each core must run the probe for the
+ * timings to judge a target: below it, they measure the host's other tenants.
+ */
+const MIN_RUNNING_SHARE = 0.9;
 const LATENCY_RATE = 2000;
 const DOMAIN = 'dmitri.shuralyov.com';
 const NESTED = '/gpu/mtl/example/movingobjects?go-get=1';
@@ -108,19 +114,39 @@ async function stop(child: ChildProcess): Promise<void> {
 
 interface Load { rps: number; total: number; errors: number }
 
-/** autocannon in its own process, on the other core. */
-async function load(port: number, path: string, args: string[], seconds = SECONDS): Promise<Load> {
-  const child = pinned(0, process.execPath, [AUTOCANNON, '-j', '-d', String(seconds), ...args, `https://127.0.0.1:${port}${path}`],
+/**
+ * Throughput: wrk (Debian: apt-get install wrk) on the other core, for a
+ * number of seconds. Not autocannon: on one core it cannot keep up with the
+ * baseline (which sat idle a fifth of the time under it), so its figure was
+ * partly the load generator's own speed; wrk, in C, leaves the server's core
+ * no idle time.
+ */
+async function throughput(port: number, path: string, connections: number, seconds: number, closeEach = false): Promise<Load> {
+  const child = pinned(0, 'wrk', ['-t1', `-c${String(connections)}`, `-d${String(seconds)}s`,
+    ...(closeEach ? ['-H', 'Connection: close'] : []), `https://127.0.0.1:${port}${path}`],
+  { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s; });
+  await once(child, 'exit');
+  const done = /(\d+) requests in ([\d.]+)(ms|s|m),/.exec(out);
+  if (done === null || Number(done[1]) === 0) throw new Error(`no request was answered: wrk on port ${port}\n${out}`);
+  const total = Number(done[1]);
+  const duration = Number(done[2]) * { ms: 0.001, s: 1, m: 60 }[done[3] as 'ms' | 's' | 'm'];
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1) ?? [];
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + socketErrors.reduce((sum, n) => sum + Number(n), 0);
+  return { rps: total / duration, total, errors };
+}
+
+/** An exact number of requests, from autocannon on the other core: for counting instructions, where speed does not matter. */
+async function countedLoad(port: number, args: string[], amount: number): Promise<void> {
+  const child = pinned(0, process.execPath, [AUTOCANNON, '-j', '-a', String(amount), ...args, `https://127.0.0.1:${port}${NESTED}`],
     { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s; });
   await once(child, 'exit');
-  const result = JSON.parse(out) as {
-    requests: { total: number }; duration: number; errors: number; non2xx: number; timeouts: number;
-  };
-  if (result.requests.total === 0) throw new Error(`no request was answered: autocannon ${args.join(' ')}`);
-  // Over the whole run, not autocannon's mean of whole seconds, which leaves out a part second at the end.
-  return { rps: result.requests.total / result.duration, total: result.requests.total, errors: result.errors + result.non2xx + result.timeouts };
+  const result = JSON.parse(out) as { requests: { total: number }; errors: number; non2xx: number; timeouts: number };
+  const failed = result.errors + result.non2xx + result.timeouts;
+  if (result.requests.total < amount || failed > 0) throw new Error(`autocannon: ${result.requests.total} of ${amount} requests answered, ${failed} failed`);
 }
 
 /** p50 and p99 in milliseconds at a fixed rate, from the fixed-rate client on the other core. */
@@ -146,6 +172,17 @@ function rssMiB(pid: number | undefined): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
 }
 
+/** What share of the wall-clock time a core runs a process (see cpu-availability.mjs), over 2 s. */
+async function cpuAvailability(core: number): Promise<void> {
+  const child = pinned(core, process.execPath, [CPU_PROBE, '2'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s; });
+  await once(child, 'exit');
+  const { running, longestPauseMs } = JSON.parse(out) as { running: number; longestPauseMs: number };
+  record(`core ${core} running share`, running);
+  record(`core ${core} longest pause ms`, longestPauseMs);
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Running { readonly kind: Kind; readonly child: ChildProcess; readonly port: number }
@@ -156,7 +193,7 @@ async function startWarm(kind: Kind, files: Files): Promise<Running> {
   record(`${kind} cold start ms`, coldMs);
   await sleep(500);
   record(`${kind} idle RSS MiB`, rssMiB(child.pid));
-  await load(port, NESTED, ['-c', '64'], 1);
+  await throughput(port, NESTED, 64, 1);
   return { kind, child, port };
 }
 
@@ -206,7 +243,7 @@ async function inTurns(
 async function keepAlive(round: number, files: Files): Promise<void> {
   await inTurns(round, ['baseline', 'modfallback', 'modfallback-warn'], files, 'keep-alive req/s', async ({ kind, child, port }) => {
     const cpuBefore = cpuMicros(child.pid);
-    const result = await load(port, NESTED, ['-c', '64'], SLICE_SECONDS);
+    const result = await throughput(port, NESTED, 64, SLICE_SECONDS);
     if (result.errors > 0) throw new Error(`${kind}: ${result.errors} failed requests`);
     // A steadier view on a shared machine: the server's own CPU time per request.
     record(`${kind} keep-alive CPU us/req`, (cpuMicros(child.pid) - cpuBefore) / result.total);
@@ -217,8 +254,11 @@ async function keepAlive(round: number, files: Files): Promise<void> {
 
 async function newConnections(round: number, files: Files): Promise<void> {
   // The server closes each connection after its answer, so every request pays a full handshake.
-  await inTurns(round, ['baseline', 'modfallback'], files, 'new-connection req/s',
-    async ({ port }) => (await load(port, NESTED, ['-c', '16', '-H', 'Connection=close'], SLICE_SECONDS)).rps);
+  await inTurns(round, ['baseline', 'modfallback'], files, 'new-connection req/s', async ({ kind, port }) => {
+    const result = await throughput(port, NESTED, 16, SLICE_SECONDS, true);
+    if (result.errors > 0) throw new Error(`${kind}: ${result.errors} failed requests`);
+    return result.rps;
+  });
 }
 
 async function fixedRateLatency(kind: Kind, files: Files): Promise<void> {
@@ -242,7 +282,7 @@ async function pathScaling(round: number, files: Files, baselineFiles: PathFiles
   const slices = (kind: Kind, ports: readonly number[]): Promise<void> =>
     slicesInTurns(round, 'req/s', PATHS.map(([name, path], i) => ({
       name: `${kind} ${name}`,
-      measure: async () => (await load(ports[i] ?? ports[0] ?? 0, path, ['-c', '64'], SLICE_SECONDS)).rps,
+      measure: async () => (await throughput(ports[i] ?? ports[0] ?? 0, path, 64, SLICE_SECONDS)).rps,
     })));
   const modfallback = await startWarm('modfallback', files);
   try {
@@ -302,9 +342,9 @@ async function instructionsPerRequest(kind: Kind, connections: Connections, file
     : [COUNTED_REQUESTS / 10, ['-c', '4', '-H', 'Connection=close']];
   try {
     // Twice over first, so that the compiler has settled before counting starts.
-    await load(port, NESTED, [...args, '-a', String(2 * counted)]);
+    await countedLoad(port, args, 2 * counted);
     spawnSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
-    await load(port, NESTED, [...args, '-a', String(counted)]);
+    await countedLoad(port, args, counted);
     spawnSync('callgrind_control', ['--dump=measured', String(child.pid)], { stdio: 'ignore' });
   } finally {
     await stop(child);
@@ -346,6 +386,10 @@ function median(values: readonly number[] = []): number {
 }
 
 async function main(): Promise<void> {
+  if (spawnSync('wrk', ['-v']).error !== undefined) {
+    console.error('bench: wrk not found; it drives the throughput runs (Debian: apt-get install wrk)');
+    process.exit(1);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'modfallback-bench-'));
   try {
     const ca = await createAuthority('modfallback bench CA');
@@ -358,6 +402,8 @@ async function main(): Promise<void> {
 
     console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
       `${PINNING ? 'server on core 1, load on core 0' : 'no taskset: not pinned'}; ${ROUNDS} rounds of ${SECONDS} s runs`);
+    // Before and after: a host that takes the cores away does so in spells.
+    for (const core of [1, 0]) await cpuAvailability(core);
     for (let round = 0; round < ROUNDS; round++) {
       await keepAlive(round, files);
       await newConnections(round, files);
@@ -374,6 +420,7 @@ async function main(): Promise<void> {
       }
       console.log(`round ${round + 1} done`);
     }
+    for (const core of [1, 0]) await cpuAvailability(core);
     if (COUNTING) {
       for (const kind of ['baseline', 'modfallback', 'modfallback-warn'] as const) await instructionsPerRequest(kind, 'keep-alive', files, dir);
       for (const kind of ['baseline', 'modfallback'] as const) await instructionsPerRequest(kind, 'new-connection', files, dir);
@@ -386,53 +433,64 @@ async function main(): Promise<void> {
   }
 }
 
+type Verdict = 'met' | 'MISSED' | 'not judged' | 'reported';
+
 function report(): void {
   console.log('\nraw samples:');
   for (const [name, values] of Object.entries(samples)) {
     console.log(`  ${name.padEnd(56)} ${values.map((v) => v.toFixed(v < 10 ? 3 : 1)).join('  ')}`);
   }
   const m = (name: string): number => median(samples[name]);
-  const rows: [figure: string, value: number, target: string, ok: boolean][] = [];
-  const ratio = (figure: string, a: string, b: string, target: string, ok: (r: number) => boolean): void => {
-    const r = m(a) / m(b);
-    rows.push([figure, r, target, ok(r)]);
+  const leastRunning = Math.min(...(samples['core 0 running share'] ?? []), ...(samples['core 1 running share'] ?? []));
+  const timingsJudge = leastRunning >= MIN_RUNNING_SHARE;
+  const rows: [figure: string, value: number, target: string, verdict: Verdict][] = [];
+  /** A row; with a target, ok says whether the value meets it, and a timing judges only on a machine that runs the servers. */
+  const row = (figure: string, value: number, target?: { text: string; ok: (r: number) => boolean; timing: boolean }): void => {
+    const verdict: Verdict = target === undefined ? 'reported'
+      : target.timing && !timingsJudge ? 'not judged' : target.ok(value) ? 'met' : 'MISSED';
+    rows.push([figure, value, target?.text ?? '', verdict]);
   };
-  const paired = (figure: string, name: string, target: string, ok: (r: number) => boolean): void => {
-    const r = m(name);
-    rows.push([figure, r, target, ok(r)]);
-  };
-  paired('keep-alive throughput, logging at info', 'modfallback keep-alive req/s / baseline, paired', '>= 0.90', (r) => r >= 0.9);
-  paired('keep-alive throughput, logging at warn', 'modfallback-warn keep-alive req/s / baseline, paired', '>= 0.95', (r) => r >= 0.95);
-  ratio('  the same, as a ratio of medians, info', 'modfallback keep-alive req/s', 'baseline keep-alive req/s', '(reported)', () => true);
-  ratio('  the same, as a ratio of medians, warn', 'modfallback-warn keep-alive req/s', 'baseline keep-alive req/s', '(reported)', () => true);
-  ratio('keep-alive CPU per request, info', 'modfallback keep-alive CPU us/req', 'baseline keep-alive CPU us/req', '(reported)', () => true);
-  ratio('keep-alive CPU per request, warn', 'modfallback-warn keep-alive CPU us/req', 'baseline keep-alive CPU us/req', '(reported)', () => true);
+  const ratio = (a: string, b: string): number => m(a) / m(b);
+  const atLeast = (limit: number, timing = true) => ({ text: `>= ${limit.toFixed(2)}`, ok: (r: number) => r >= limit, timing });
+  const atMost = (limit: number, timing = true) => ({ text: `<= ${limit.toFixed(2)}`, ok: (r: number) => r <= limit, timing });
+
+  row('keep-alive throughput, logging at info', m('modfallback keep-alive req/s / baseline, paired'), atLeast(0.9));
+  row('keep-alive throughput, logging at warn', m('modfallback-warn keep-alive req/s / baseline, paired'), atLeast(0.95));
+  row('  the same, as a ratio of medians, info', ratio('modfallback keep-alive req/s', 'baseline keep-alive req/s'));
+  row('  the same, as a ratio of medians, warn', ratio('modfallback-warn keep-alive req/s', 'baseline keep-alive req/s'));
+  row('keep-alive CPU per request, info', ratio('modfallback keep-alive CPU us/req', 'baseline keep-alive CPU us/req'));
+  row('keep-alive CPU per request, warn', ratio('modfallback-warn keep-alive CPU us/req', 'baseline keep-alive CPU us/req'));
   if (COUNTING) {
     for (const threads of ['main thread', 'all threads']) {
-      ratio(`instructions per request, info, ${threads}`, `modfallback keep-alive instructions/req, ${threads}`, `baseline keep-alive instructions/req, ${threads}`, '(reported)', () => true);
-      ratio(`instructions per request, warn, ${threads}`, `modfallback-warn keep-alive instructions/req, ${threads}`, `baseline keep-alive instructions/req, ${threads}`, '(reported)', () => true);
-      ratio(`instructions per new connection, ${threads}`, `modfallback new-connection instructions/req, ${threads}`, `baseline new-connection instructions/req, ${threads}`, '(reported)', () => true);
+      row(`instructions per request, info, ${threads}`, ratio(`modfallback keep-alive instructions/req, ${threads}`, `baseline keep-alive instructions/req, ${threads}`));
+      row(`instructions per request, warn, ${threads}`, ratio(`modfallback-warn keep-alive instructions/req, ${threads}`, `baseline keep-alive instructions/req, ${threads}`));
+      row(`instructions per new connection, ${threads}`, ratio(`modfallback new-connection instructions/req, ${threads}`, `baseline new-connection instructions/req, ${threads}`));
     }
   }
-  paired('new-connection throughput', 'modfallback new-connection req/s / baseline, paired', '>= 0.90', (r) => r >= 0.9);
-  ratio('  the same, as a ratio of medians', 'modfallback new-connection req/s', 'baseline new-connection req/s', '(reported)', () => true);
-  ratio(`latency p50 at ${LATENCY_RATE} req/s`, 'modfallback latency p50 ms', 'baseline latency p50 ms', '(reported)', () => true);
-  ratio(`latency p99 at ${LATENCY_RATE} req/s`, 'modfallback latency p99 ms', 'baseline latency p99 ms', '(reported)', () => true);
-  ratio('cold start', 'modfallback cold start ms', 'baseline cold start ms', '<= 1.30', (r) => r <= 1.3);
-  ratio('cold start without the code cache', 'modfallback-uncached cold start ms', 'baseline cold start ms', '(reported)', () => true);
-  ratio('idle memory', 'modfallback idle RSS MiB', 'baseline idle RSS MiB', '<= 1.20', (r) => r <= 1.2);
-  ratio('memory after keep-alive', 'modfallback RSS after keep-alive MiB', 'baseline RSS after keep-alive MiB', '(reported)', () => true);
-  paired('40-element / 1-element paths', 'modfallback 40-element req/s / modfallback 1-element, paired', '>= 0.90', (r) => r >= 0.9);
-  ratio('  the same, as a ratio of medians', 'modfallback 40-element req/s', 'modfallback 1-element req/s', '(reported)', () => true);
-  paired('  the baseline\'s own, sending the same bytes', 'baseline 40-element req/s / baseline 1-element, paired', '(reported)', () => true);
+  row('new-connection throughput', m('modfallback new-connection req/s / baseline, paired'), atLeast(0.9));
+  row('  the same, as a ratio of medians', ratio('modfallback new-connection req/s', 'baseline new-connection req/s'));
+  row(`latency p50 at ${LATENCY_RATE} req/s`, ratio('modfallback latency p50 ms', 'baseline latency p50 ms'));
+  row(`latency p99 at ${LATENCY_RATE} req/s`, ratio('modfallback latency p99 ms', 'baseline latency p99 ms'));
+  row('cold start', ratio('modfallback cold start ms', 'baseline cold start ms'), atMost(1.3));
+  row('cold start without the code cache', ratio('modfallback-uncached cold start ms', 'baseline cold start ms'));
+  row('idle memory', ratio('modfallback idle RSS MiB', 'baseline idle RSS MiB'), atMost(1.2, false));
+  row('memory after keep-alive', ratio('modfallback RSS after keep-alive MiB', 'baseline RSS after keep-alive MiB'));
+  row('40-element / 1-element paths', m('modfallback 40-element req/s / modfallback 1-element, paired'), atLeast(0.9));
+  row('  the same, as a ratio of medians', ratio('modfallback 40-element req/s', 'modfallback 1-element req/s'));
+  row('  the baseline\'s own, sending the same bytes', m('baseline 40-element req/s / baseline 1-element, paired'));
 
   console.log('\nmedians:');
   for (const name of Object.keys(samples)) console.log(`  ${name.padEnd(56)} ${m(name).toFixed(3)}`);
   console.log('\nratios (modfallback / baseline; throughput: the median of slices measured in turns):');
-  for (const [figure, value, target, ok] of rows) {
-    console.log(`  ${figure.padEnd(48)} ${value.toFixed(3).padStart(7)}  target ${target.padEnd(10)} ${ok ? 'met' : 'MISSED'}`);
+  for (const [figure, value, target, verdict] of rows) {
+    console.log(`  ${figure.padEnd(48)} ${value.toFixed(3).padStart(7)}  ${target === '' ? '' : `target ${target.padEnd(8)} `}${verdict}`);
   }
-  if (rows.some((row) => !row[3])) process.exitCode = 1;
+  if (!timingsJudge) {
+    console.log(`\nThe cores ran the probe ${(100 * leastRunning).toFixed(0)}% of the wall-clock time at worst (at least ` +
+      `${(100 * MIN_RUNNING_SHARE).toFixed(0)}% is needed): the host took them away, so the timings above measure it ` +
+      'more than the servers, and judge no target. The instruction counts are not affected.');
+  }
+  process.exitCode = rows.some((r) => r[3] === 'MISSED') ? 1 : rows.some((r) => r[3] === 'not judged') ? 2 : 0;
 }
 
 await main();

@@ -112,6 +112,15 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) await once(child, 'exit');
 }
 
+/** What a command pinned to a core writes on stdout, once it has exited. */
+async function outputOf(core: number, command: string, args: string[]): Promise<string> {
+  const child = pinned(core, command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s; });
+  await once(child, 'exit');
+  return out;
+}
+
 interface Load { rps: number; total: number; errors: number }
 
 /**
@@ -122,12 +131,8 @@ interface Load { rps: number; total: number; errors: number }
  * no idle time.
  */
 async function throughput(port: number, path: string, connections: number, seconds: number, closeEach = false): Promise<Load> {
-  const child = pinned(0, 'wrk', ['-t1', `-c${String(connections)}`, `-d${String(seconds)}s`,
-    ...(closeEach ? ['-H', 'Connection: close'] : []), `https://127.0.0.1:${port}${path}`],
-  { stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s; });
-  await once(child, 'exit');
+  const out = await outputOf(0, 'wrk', ['-t1', `-c${String(connections)}`, `-d${String(seconds)}s`,
+    ...(closeEach ? ['-H', 'Connection: close'] : []), `https://127.0.0.1:${port}${path}`]);
   const done = /(\d+) requests in ([\d.]+)(ms|s|m),/.exec(out);
   if (done === null || Number(done[1]) === 0) throw new Error(`no request was answered: wrk on port ${port}\n${out}`);
   const total = Number(done[1]);
@@ -139,11 +144,7 @@ async function throughput(port: number, path: string, connections: number, secon
 
 /** An exact number of requests, from autocannon on the other core: for counting instructions, where speed does not matter. */
 async function countedLoad(port: number, args: string[], amount: number): Promise<void> {
-  const child = pinned(0, process.execPath, [AUTOCANNON, '-j', '-a', String(amount), ...args, `https://127.0.0.1:${port}${NESTED}`],
-    { stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s; });
-  await once(child, 'exit');
+  const out = await outputOf(0, process.execPath, [AUTOCANNON, '-j', '-a', String(amount), ...args, `https://127.0.0.1:${port}${NESTED}`]);
   const result = JSON.parse(out) as { requests: { total: number }; errors: number; non2xx: number; timeouts: number };
   const failed = result.errors + result.non2xx + result.timeouts;
   if (result.requests.total < amount || failed > 0) throw new Error(`autocannon: ${result.requests.total} of ${amount} requests answered, ${failed} failed`);
@@ -151,11 +152,7 @@ async function countedLoad(port: number, args: string[], amount: number): Promis
 
 /** p50 and p99 in milliseconds at a fixed rate, from the fixed-rate client on the other core. */
 async function latency(port: number): Promise<{ p50: number; p99: number }> {
-  const child = pinned(0, process.execPath, [LATENCY_CLIENT, `https://127.0.0.1:${port}${NESTED}`, String(LATENCY_RATE), String(SECONDS), '8'],
-    { stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s; });
-  await once(child, 'exit');
+  const out = await outputOf(0, process.execPath, [LATENCY_CLIENT, `https://127.0.0.1:${port}${NESTED}`, String(LATENCY_RATE), String(SECONDS), '8']);
   const result = JSON.parse(out) as { p50: number; p99: number; errors: number };
   if (result.errors > 0) throw new Error(`${result.errors} failed requests in the latency run`);
   return result;
@@ -174,10 +171,7 @@ function rssMiB(pid: number | undefined): number {
 
 /** What share of the wall-clock time a core runs a process (see cpu-availability.mjs), over 2 s. */
 async function cpuAvailability(core: number): Promise<void> {
-  const child = pinned(core, process.execPath, [CPU_PROBE, '2'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s; });
-  await once(child, 'exit');
+  const out = await outputOf(core, process.execPath, [CPU_PROBE, '2']);
   const { running, longestPauseMs } = JSON.parse(out) as { running: number; longestPauseMs: number };
   record(`core ${core} running share`, running);
   record(`core ${core} longest pause ms`, longestPauseMs);

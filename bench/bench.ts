@@ -142,12 +142,16 @@ async function throughput(port: number, path: string, connections: number, secon
   return { rps: total / duration, total, errors };
 }
 
-/** An exact number of requests, from autocannon on the other core: for counting instructions, where speed does not matter. */
-async function countedLoad(port: number, args: string[], amount: number): Promise<void> {
-  const out = await outputOf(0, process.execPath, [AUTOCANNON, '-j', '-a', String(amount), ...args, `https://127.0.0.1:${port}${NESTED}`]);
-  const result = JSON.parse(out) as { requests: { total: number }; errors: number; non2xx: number; timeouts: number };
-  const failed = result.errors + result.non2xx + result.timeouts;
-  if (result.requests.total < amount || failed > 0) throw new Error(`autocannon: ${result.requests.total} of ${amount} requests answered, ${failed} failed`);
+/**
+ * A number of requests from autocannon on the other core, for counting
+ * instructions, where speed does not matter; returns how many were answered
+ * with a 2xx. A server under valgrind is some fifty times slower: a minute
+ * before a request times out.
+ */
+async function countedLoad(port: number, args: string[], amount: number): Promise<number> {
+  const out = await outputOf(0, process.execPath, [AUTOCANNON, '-j', '-t', '60', '-a', String(amount), ...args, `https://127.0.0.1:${port}${NESTED}`]);
+  const result = JSON.parse(out) as { '2xx': number };
+  return result['2xx'];
 }
 
 /** p50 and p99 in milliseconds at a fixed rate, from the fixed-rate client on the other core. */
@@ -334,11 +338,12 @@ async function instructionsPerRequest(kind: Kind, connections: Connections, file
   const [counted, args] = connections === 'keep-alive'
     ? [COUNTED_REQUESTS, ['-c', '16']]
     : [COUNTED_REQUESTS / 10, ['-c', '4', '-H', 'Connection=close']];
+  let answered: number;
   try {
     // Twice over first, so that the compiler has settled before counting starts.
     await countedLoad(port, args, 2 * counted);
     spawnSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
-    await countedLoad(port, args, counted);
+    answered = await countedLoad(port, args, counted);
     spawnSync('callgrind_control', ['--dump=measured', String(child.pid)], { stdio: 'ignore' });
   } finally {
     await stop(child);
@@ -349,8 +354,8 @@ async function instructionsPerRequest(kind: Kind, connections: Connections, file
     .filter(({ text }) => /^desc: Trigger: dump measured$/m.test(text))
     .map(({ name, text }) => ({ main: name.endsWith('-01'), total: Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? NaN) }));
   const main = measured.find((thread) => thread.main)?.total ?? NaN;
-  record(`${kind} ${connections} instructions/req, main thread`, main / counted);
-  record(`${kind} ${connections} instructions/req, all threads`, measured.reduce((sum, thread) => sum + thread.total, 0) / counted);
+  record(`${kind} ${connections} instructions/req, main thread`, main / answered);
+  record(`${kind} ${connections} instructions/req, all threads`, measured.reduce((sum, thread) => sum + thread.total, 0) / answered);
 }
 
 /**
@@ -416,8 +421,13 @@ async function main(): Promise<void> {
     }
     for (const core of [1, 0]) await cpuAvailability(core);
     if (COUNTING) {
-      for (const kind of ['baseline', 'modfallback', 'modfallback-warn'] as const) await instructionsPerRequest(kind, 'keep-alive', files, dir);
-      for (const kind of ['baseline', 'modfallback'] as const) await instructionsPerRequest(kind, 'new-connection', files, dir);
+      // The timings took most of an hour: a failure here must not lose them.
+      try {
+        for (const kind of ['baseline', 'modfallback', 'modfallback-warn'] as const) await instructionsPerRequest(kind, 'keep-alive', files, dir);
+        for (const kind of ['baseline', 'modfallback'] as const) await instructionsPerRequest(kind, 'new-connection', files, dir);
+      } catch (error) {
+        console.log(`instruction counts stopped: ${error instanceof Error ? error.message : String(error)}`);
+      }
     } else {
       console.log('no valgrind: instruction counts skipped');
     }

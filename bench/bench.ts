@@ -243,7 +243,9 @@ async function keepAlive(round: number, files: Files): Promise<void> {
     const cpuBefore = cpuMicros(child.pid);
     const result = await throughput(port, NESTED, 64, SLICE_SECONDS);
     if (result.errors > 0) throw new Error(`${kind}: ${result.errors} failed requests`);
-    // A steadier view on a shared machine: the server's own CPU time per request.
+    // Beside it, the server's own CPU time per request. (A host that pauses
+    // the core without reporting steal time has the guest charge the pause
+    // to the server: see cpu-availability.mjs.)
     record(`${kind} keep-alive CPU us/req`, (cpuMicros(child.pid) - cpuBefore) / result.total);
     record(`${kind} RSS after keep-alive MiB`, rssMiB(child.pid));
     return result.rps;
@@ -400,7 +402,8 @@ async function main(): Promise<void> {
     const baselineFiles: PathFiles = [one ?? files, forty ?? files];
 
     console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
-      `${PINNING ? 'server on core 1, load on core 0' : 'no taskset: not pinned'}; ${ROUNDS} rounds of ${SECONDS} s runs`);
+      `${PINNING ? 'server on core 1, load on core 0' : 'no taskset: not pinned'}; ` +
+      `${ROUNDS} rounds of ${SLICES} throughput slices of ${SLICE_SECONDS} s, latency runs of ${SECONDS} s`);
     // Before and after: a host that takes the cores away does so in spells.
     for (const core of [1, 0]) await cpuAvailability(core);
     for (let round = 0; round < ROUNDS; round++) {

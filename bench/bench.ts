@@ -121,14 +121,14 @@ async function outputOf(core: number, command: string, args: string[]): Promise<
   return out;
 }
 
-interface Load { rps: number; total: number; errors: number }
+interface Load { rps: number; total: number }
 
 /**
  * Throughput: wrk (Debian: apt-get install wrk) on the other core, for a
  * number of seconds. Not autocannon: on one core it cannot keep up with the
  * baseline (which sat idle a fifth of the time under it), so its figure was
  * partly the load generator's own speed; wrk, in C, leaves the server's core
- * no idle time.
+ * no idle time. A run with a failed request has no figure: it throws.
  */
 async function throughput(port: number, path: string, connections: number, seconds: number, closeEach = false): Promise<Load> {
   const out = await outputOf(0, 'wrk', ['-t1', `-c${String(connections)}`, `-d${String(seconds)}s`,
@@ -139,7 +139,8 @@ async function throughput(port: number, path: string, connections: number, secon
   const duration = Number(done[2]) * { ms: 0.001, s: 1, m: 60 }[done[3] as 'ms' | 's' | 'm'];
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1) ?? [];
   const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + socketErrors.reduce((sum, n) => sum + Number(n), 0);
-  return { rps: total / duration, total, errors };
+  if (errors > 0) throw new Error(`wrk on port ${port}${path}: ${errors} failed requests`);
+  return { rps: total / duration, total };
 }
 
 /**
@@ -242,7 +243,6 @@ async function keepAlive(round: number, files: Files): Promise<void> {
   await inTurns(round, ['baseline', 'modfallback', 'modfallback-warn'], files, 'keep-alive req/s', async ({ kind, child, port }) => {
     const cpuBefore = cpuMicros(child.pid);
     const result = await throughput(port, NESTED, 64, SLICE_SECONDS);
-    if (result.errors > 0) throw new Error(`${kind}: ${result.errors} failed requests`);
     // Beside it, the server's own CPU time per request. (A host that pauses
     // the core without reporting steal time has the guest charge the pause
     // to the server: see cpu-availability.mjs.)
@@ -254,11 +254,8 @@ async function keepAlive(round: number, files: Files): Promise<void> {
 
 async function newConnections(round: number, files: Files): Promise<void> {
   // The server closes each connection after its answer, so every request pays a full handshake.
-  await inTurns(round, ['baseline', 'modfallback'], files, 'new-connection req/s', async ({ kind, port }) => {
-    const result = await throughput(port, NESTED, 16, SLICE_SECONDS, true);
-    if (result.errors > 0) throw new Error(`${kind}: ${result.errors} failed requests`);
-    return result.rps;
-  });
+  await inTurns(round, ['baseline', 'modfallback'], files, 'new-connection req/s',
+    async ({ port }) => (await throughput(port, NESTED, 16, SLICE_SECONDS, true)).rps);
 }
 
 async function fixedRateLatency(kind: Kind, files: Files): Promise<void> {

@@ -85,6 +85,18 @@ test('lines wait in memory until a batch is full, then reach the file in order',
   assert.equal(written(), request('a') + request('b') + request('c'));
 });
 
+test('a line longer than a batch is written whole, after the lines before it and before those after', async (t) => {
+  const { destination, written } = fileDestination(t, 64, 60_000);
+  const short = (fill: string): string => `{"x":"${fill}","msg":"request"}\n`;
+  // Longer than the batch in bytes, not in characters: each of these is two bytes in UTF-8.
+  const long = `{"x":"${'é'.repeat(30)}","msg":"request"}\n`;
+  destination.gather(short('a'));
+  destination.gather(long);
+  destination.gather(short('b'));
+  await flushed(destination);
+  assert.equal(written(), short('a') + long + short('b'));
+});
+
 test('a line never waits longer than the longest wait', async (t) => {
   const { destination, written } = fileDestination(t, 1_000_000, 40);
   const alone = '{"msg":"request"}\n';

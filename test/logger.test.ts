@@ -97,6 +97,25 @@ test('a line longer than a batch is written whole, after the lines before it and
   assert.equal(written(), short('a') + long + short('b'));
 });
 
+test('batches written one after another, their buffers used again, carry every line intact and in order', async (t) => {
+  // Many small batches, in bursts with and without a turn of the event loop
+  // between them: writes in flight while the next batches fill, and buffers
+  // taken again once sonic-boom has written them.
+  const { destination, written } = fileDestination(t, 100, 60_000);
+  let expected = '';
+  let n = 0;
+  for (const burst of [1, 50, 3, 200, 7, 400, 2, 90]) {
+    for (let i = 0; i < burst; i++) {
+      const line = `{"n":${n++},"msg":"request"}\n`;
+      destination.gather(line);
+      expected += line;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await flushed(destination);
+  assert.equal(written(), expected);
+});
+
 test('a line never waits longer than the longest wait', async (t) => {
   const { destination, written } = fileDestination(t, 1_000_000, 40);
   const alone = '{"msg":"request"}\n';

@@ -1,8 +1,9 @@
 // The benchmark: modfallback as users run it (the built CLI, logging at info to
 // /dev/null, and in one figure to a file) against a bare node:https server
-// answering the same bytes, the ceiling of the platform. Alternates the two over rounds, prints the raw
-// numbers, medians and ratios, and whether each target is met. A script that
-// prints figures, never a timed test: compare ratios measured in one run.
+// answering the same bytes, the ceiling of the platform. Alternates the two
+// over rounds, prints the raw numbers, medians and ratios, and whether each
+// target is met. A script that prints figures, never a timed test: compare
+// ratios measured in one run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';

@@ -30,14 +30,15 @@ export function createPageRenderer(config: FallbackConfig): (prefix: string) => 
   return (prefix) => {
     const p = escapeHtml(prefix);
     const docs = `https://pkg.go.dev/${p}`;
-    // The path three times, not more: every byte of it is sent, and a deep path is long.
+    // The path twice, in the tag and the link, no more: every byte of it is
+    // encrypted and sent with every answer, and a deep path is long.
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta name="go-import" content="${p} mod ${mirror}">
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${p}</title>
+<title>${domain}: served from the module mirror</title>
 </head>
 <body>
 <p>${domain} is being served from the module mirror ${mirror} during an outage of its own server.

@@ -51,6 +51,8 @@ test('the page follows the go command parser rules: tag first in head, ASCII, no
   assert.match(body, /^<!DOCTYPE html>\s*<html[^>]*>\s*<head>\s*<meta name="go-import" /);
   assert.match(body, /^[\x00-\x7f]*$/);
   assert.doesNotMatch(body, /<script|<style|<\?xml/i);
+  // Every byte is sent with every answer, and a deep path is long.
+  assert.equal(body.split('dmitri.shuralyov.com/gpu/mtl').length - 1, 2, 'the path twice: in the tag and the link');
 });
 
 test('go-get on a path that is no module path: 404 text/plain, one line saying why', () => {

@@ -40,6 +40,7 @@ test('go-get on a module path: 200 and exactly one mod tag echoing the path', ()
       assert.equal(answer.headers['cache-control'], 'public, max-age=60');
       assert.equal(answer.headers['x-content-type-options'], 'nosniff');
       assert.equal(answer.headers['content-length'], String(Buffer.byteLength(answer.body)));
+      assert.equal(answer.encoding, 'latin1', 'ASCII, sent as the same bytes copied');
       assert.ok(answer.body.includes(`<a href="https://pkg.go.dev/${prefix}">`), target);
       assert.ok(answer.body.includes('outage'), 'the page says why it is there');
     }

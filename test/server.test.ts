@@ -62,6 +62,36 @@ test('the Host header is never reflected', async (t) => {
   assert.deepEqual(parseGoImports(page.body).map((i) => i.prefix), ['dmitri.shuralyov.com/x']);
 });
 
+test('an answer arrives as the UTF-8 bytes its Content-Length counts, ASCII or not', async (t) => {
+  // An ASCII answer (every one the server makes from parsed options) goes out
+  // as latin1, the same bytes copied rather than encoded; one that is not
+  // ASCII must still go out as UTF-8.
+  for (const mirror of ['https://proxy.golang.org', 'https://proxy.example/m\u00fcller-\u20ac']) {
+    const server = await startTestServer(t, { ...TEST_CONFIG, mirror });
+    const raw = Buffer.from(await rawTlsExchange(server.port, server.ca,
+      'GET /gpu/mtl?go-get=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'), 'latin1');
+    const split = raw.indexOf('\r\n\r\n');
+    const body = raw.subarray(split + 4);
+    const length = /\r\ncontent-length: (\d+)\r\n/i.exec(raw.subarray(0, split).toString('latin1'))?.[1];
+    assert.equal(length, String(body.length), mirror);
+    assert.deepEqual(parseGoImports(body.toString('utf8')).map((i) => i.repoRoot), [mirror]);
+  }
+});
+
+test('requests for the same target as the last and for others are each answered and logged as asked', async (t) => {
+  // The shell hands the responder and the request line the last request's
+  // own string when the target is the same: a wrong hand-over would answer
+  // or log an earlier target.
+  const server = await startTestServer(t);
+  const targets = ['/a?go-get=1', '/a?go-get=1', '/b?go-get=1', '/a?go-get=1', '/a?go-get=2'];
+  const answers = [];
+  for (const path of targets) answers.push(await httpsRequest({ port: server.port, ca: server.ca, path }));
+  assert.deepEqual(answers.map((answer) => parseGoImports(answer.body).map((i) => i.prefix).join()), [
+    'dmitri.shuralyov.com/a', 'dmitri.shuralyov.com/a', 'dmitri.shuralyov.com/b', 'dmitri.shuralyov.com/a', '']);
+  assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 200, 200, 404]);
+  assert.deepEqual(server.logs().filter((line) => line.msg === 'request').map((line) => line.url), targets);
+});
+
 test('request lines a well-behaved client would not send get a clear 4xx', async (t) => {
   const server = await startTestServer(t);
   const exchange = (requestLine: string) =>

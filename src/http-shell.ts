@@ -4,8 +4,8 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Answer, RequestHead } from './answer.js';
-import { CONNECTIONS_CHECKING_INTERVAL_MS, type Limits } from './limits.js';
 import { keepingLast } from './keep-last.js';
+import { CONNECTIONS_CHECKING_INTERVAL_MS, type Limits } from './limits.js';
 import type { Logger, Logging } from './logger.js';
 import { closeSilentConnections } from './silent-connections.js';
 

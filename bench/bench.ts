@@ -314,7 +314,7 @@ function writeAnswer(dir: string, path: string): string {
   const file = join(dir, `answer-${String(path.split('/').length - 1)}.json`);
   const answer = createResponder({ domain: DOMAIN, mirror: 'https://proxy.golang.org', cacheMaxAge: 60, maxUrlLength: 2048 })(
     { method: 'GET', target: path, hostHeaders: 1 });
-  writeFileSync(file, JSON.stringify({ headers: answer.headers, body: answer.body }));
+  writeFileSync(file, JSON.stringify({ headers: answer.headers, body: answer.body, encoding: answer.encoding }));
   return file;
 }
 

@@ -6,15 +6,15 @@
 // ratios measured in one run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAuthority, issueServerCertificate } from '../src/issue-certificates.js';
-import { createResponder } from '../src/respond.js';
+import { createAuthority, issueServerCertificate } from '../src/certs/issue.js';
+import { createResponder } from '../src/core/respond.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -23,8 +23,7 @@ const SLICES = Number(process.env.BENCH_SLICES ?? 4);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE_SECONDS ?? 3);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 10);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DIST = join(ROOT, 'dist');
-const CLI = join(DIST, 'modfallback.js');
+const CLI = join(ROOT, 'dist', 'modfallback.js');
 const BASELINE = join(ROOT, 'bench', 'baseline.mjs');
 const AUTOCANNON = join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 const LATENCY_CLIENT = join(ROOT, 'bench', 'latency-client.mjs');
@@ -314,7 +313,7 @@ function writeAnswer(dir: string, path: string): string {
   const file = join(dir, `answer-${String(path.split('/').length - 1)}.json`);
   const answer = createResponder({ domain: DOMAIN, mirror: 'https://proxy.golang.org', cacheMaxAge: 60, maxUrlLength: 2048 })(
     { method: 'GET', target: path, hostHeaders: 1 });
-  writeFileSync(file, JSON.stringify({ headers: answer.headers, body: answer.body, encoding: answer.encoding }));
+  writeFileSync(file, JSON.stringify({ headers: answer.headers, body: answer.body }));
   return file;
 }
 
@@ -366,21 +365,6 @@ async function instructionsPerRequest(kind: Kind, connections: Connections, file
   record(`${kind} ${connections} instructions/req, all threads`, measured.reduce((sum, thread) => sum + thread.total, 0) / answered);
 }
 
-/**
- * Runs start with the command's code cache (src/cached-script.ts) put aside,
- * as the first start after a Node upgrade finds it. (The build made the cache
- * the other cold starts find, as it does for a user's install.)
- */
-async function withoutCodeCache<T>(dir: string, start: () => Promise<T>): Promise<T> {
-  const caches = readdirSync(DIST).filter((name) => name.endsWith('.cache'));
-  for (const name of caches) renameSync(join(DIST, name), join(dir, name));
-  try {
-    return await start();
-  } finally {
-    for (const name of caches) renameSync(join(dir, name), join(DIST, name));
-  }
-}
-
 /** The kinds in order on even turns and reversed on odd ones: whichever goes first may find the machine in another state. */
 function takingTurns<T>(turn: number, kinds: readonly T[]): T[] {
   return turn % 2 === 0 ? [...kinds] : [...kinds].reverse();
@@ -418,10 +402,8 @@ async function main(): Promise<void> {
       for (const kind of takingTurns<Kind>(round, ['modfallback', 'baseline'])) await fixedRateLatency(kind, files);
       await pathScaling(round, files, baselineFiles);
       for (let i = 0; i < COLD_STARTS; i++) {
-        for (const kind of takingTurns(i, ['modfallback', 'baseline', 'modfallback-uncached'] as const)) {
-          const { child, coldMs } = kind === 'modfallback-uncached'
-            ? await withoutCodeCache(dir, () => startAndWait('modfallback', files))
-            : await startAndWait(kind, files);
+        for (const kind of takingTurns(i, ['modfallback', 'baseline'] as const)) {
+          const { child, coldMs } = await startAndWait(kind, files);
           record(`${kind} cold start ms`, coldMs);
           await stop(child);
         }
@@ -486,7 +468,6 @@ function report(): void {
   row(`latency p50 at ${LATENCY_RATE} req/s`, ratio('modfallback latency p50 ms', 'baseline latency p50 ms'));
   row(`latency p99 at ${LATENCY_RATE} req/s`, ratio('modfallback latency p99 ms', 'baseline latency p99 ms'));
   row('cold start', ratio('modfallback cold start ms', 'baseline cold start ms'), atMost(1.3));
-  row('cold start without the code cache', ratio('modfallback-uncached cold start ms', 'baseline cold start ms'));
   row('idle memory', ratio('modfallback idle RSS MiB', 'baseline idle RSS MiB'), atMost(1.2, false));
   row('memory after keep-alive', ratio('modfallback RSS after keep-alive MiB', 'baseline RSS after keep-alive MiB'));
   row('40-element / 1-element paths', m('modfallback 40-element req/s / modfallback 1-element, paired'), atLeast(0.9));

@@ -3,8 +3,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { certificateWarnings, loadCertificatePair } from '../src/certificate.js';
-import { StartupError } from '../src/errors.js';
+import { certificateWarnings, loadCertificatePair } from '../src/tls/certificate.js';
+import { StartupError } from '../src/cli/errors.js';
 import { makePki } from './helpers/tls.js';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { matchGoImport, type GoImport } from '../src/go-import.js';
+import { matchGoImport, type GoImport } from '../src/check/go-import.js';
 import { parseLsRemote, parseVersionList, versionsFromTags } from '../src/check/versions.js';
 import { DOMAIN, page, startCheckWorld, type CheckWorld } from './helpers/check-world.js';
 import { runCli, startCli } from './helpers/process.js';

@@ -3,8 +3,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ensureDevCertificates } from '../src/certificate-files.js';
-import { run } from '../src/cli.js';
+import { ensureDevCertificates } from '../src/certs/files.js';
+import { run } from '../src/cli/program.js';
 import { tempDir } from './helpers/tls.js';
 
 async function cli(args: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string }> {

@@ -8,7 +8,7 @@ import { createServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { createResponder } from '../src/respond.js';
+import { createResponder } from '../src/core/respond.js';
 import {
   DOMAIN, FORBIDDEN_PROXY_HOST, NOT_FOUND_PROXY_HOST, goVersion, startGoWorld,
   type GoWorld, type GoWorldOptions, type VanityServer,

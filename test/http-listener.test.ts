@@ -5,11 +5,11 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { Answer } from '../src/answer.js';
-import { createHttpResponder, type ChallengeLookup } from '../src/http-redirect.js';
-import { createHttpServer } from '../src/http-server.js';
-import { DEFAULT_LIMITS } from '../src/limits.js';
-import { createLogging } from '../src/logger.js';
+import type { Answer } from '../src/core/answer.js';
+import { createHttpResponder, type ChallengeLookup } from '../src/core/redirect.js';
+import { createHttpServer } from '../src/serve/http.js';
+import { DEFAULT_LIMITS } from '../src/serve/limits.js';
+import { createLogging } from '../src/log/logger.js';
 import { tempDir } from './helpers/tls.js';
 
 const decide = createHttpResponder({ domain: 'dmitri.shuralyov.com', httpsPort: 443, maxUrlLength: 2048, acme: true });

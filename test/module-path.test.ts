@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { checkHost, checkModulePath, quote, MAX_MODULE_PATH_LENGTH } from '../src/module-path.js';
+import { checkHost, checkModulePath, quote, MAX_MODULE_PATH_LENGTH } from '../src/core/module-path.js';
 
 const VALID = [
   'dmitri.shuralyov.com',

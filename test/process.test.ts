@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { parseGoImports } from '../src/go-import.js';
+import { parseGoImports } from '../src/check/go-import.js';
 import { httpsRequest } from './helpers/https.js';
 import { runCli, startCli, type CliOptions, type CliProcess } from './helpers/process.js';
 import { makePki, tempDir } from './helpers/tls.js';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseGoImports } from '../src/go-import.js';
-import { issueServerCertificate } from '../src/issue-certificates.js';
-import { DEFAULT_LIMITS } from '../src/limits.js';
-import { createLogging } from '../src/logger.js';
-import { createFallbackServer } from '../src/server.js';
+import { parseGoImports } from '../src/check/go-import.js';
+import { issueServerCertificate } from '../src/certs/issue.js';
+import { DEFAULT_LIMITS } from '../src/serve/limits.js';
+import { createLogging } from '../src/log/logger.js';
+import { createFallbackServer } from '../src/serve/https.js';
 import { httpsRequest, rawTlsExchange } from './helpers/https.js';
 import { TEST_CONFIG, startTestServer } from './helpers/server.js';
 import { makeCaChain } from './helpers/tls.js';
@@ -63,9 +63,8 @@ test('the Host header is never reflected', async (t) => {
 });
 
 test('an answer arrives as the UTF-8 bytes its Content-Length counts, ASCII or not', async (t) => {
-  // An ASCII answer (every one the server makes from parsed options) goes out
-  // as latin1, the same bytes copied rather than encoded; one that is not
-  // ASCII must still go out as UTF-8.
+  // Every answer the server makes from parsed options is ASCII; one that is
+  // not must still be counted and sent as UTF-8.
   for (const mirror of ['https://proxy.golang.org', 'https://proxy.example/m\u00fcller-\u20ac']) {
     const server = await startTestServer(t, { ...TEST_CONFIG, mirror });
     const raw = Buffer.from(await rawTlsExchange(server.port, server.ca,
@@ -79,9 +78,7 @@ test('an answer arrives as the UTF-8 bytes its Content-Length counts, ASCII or n
 });
 
 test('requests for the same target as the last and for others are each answered and logged as asked', async (t) => {
-  // The shell hands the responder and the request line the last request's
-  // own string when the target is the same: a wrong hand-over would answer
-  // or log an earlier target.
+  // Answers are kept by path: a stale one would answer or log an earlier target.
   const server = await startTestServer(t);
   const targets = ['/a?go-get=1', '/a?go-get=1', '/b?go-get=1', '/a?go-get=1', '/a?go-get=2'];
   const answers = [];
@@ -116,9 +113,8 @@ test('request lines a well-behaved client would not send get a clear 4xx', async
 });
 
 test('every byte a request target can carry is logged as sent, in a line of JSON; the parser refuses the rest', async (t) => {
-  // The request line checks a target only for the quote and the backslash
-  // (src/request-line.ts), relying on Node's parser to refuse control
-  // characters: this holds each Node the project runs on to it.
+  // Node's parser refuses control characters in a target: this holds each
+  // Node the project runs on to it, and the log to every byte it lets through.
   const server = await startTestServer(t);
   const targetWith = (byte: number): string => `/a${String.fromCharCode(byte)}b?go-get=1`;
   const bytes = Array.from({ length: 0x100 }, (_, byte) => byte);

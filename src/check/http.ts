@@ -2,7 +2,7 @@
 // retries with backoff on timeouts, network errors, 429 and 5xx. TLS trust is
 // Node's own, so NODE_EXTRA_CA_CERTS adds a local CA.
 import pRetry from 'p-retry';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../cli/errors.js';
 
 export interface HttpResult {
   readonly url: string;

@@ -1,7 +1,7 @@
 // The check command's work: for each module, the versions at the primary, those
 // in the mirror, what is missing, warming it when asked, and the fallback's answer.
 import pLimit from 'p-limit';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../cli/errors.js';
 import { get as httpGet, type HttpOptions } from './http.js';
 import {
   CheckError, fallbackProblem, mirrorHas, mirrorList, primaryVersions, readGoImport, warmVersion, type Get,

@@ -3,9 +3,9 @@
 // and a fallback's go-import answer. Each failure is one line, in a CheckError.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { messageOf } from '../errors.js';
-import { matchGoImport, parseGoImports, type GoImport } from '../go-import.js';
-import { escapeForProxy } from '../module-path.js';
+import { messageOf } from '../cli/errors.js';
+import { matchGoImport, parseGoImports, type GoImport } from './go-import.js';
+import { escapeForProxy } from './proxy-path.js';
 import { FetchError, type HttpResult } from './http.js';
 import { parseLsRemote, parseVersionList, versionsFromTags } from './versions.js';
 

@@ -1,10 +1,10 @@
 // Starts a fallback server in this process on an ephemeral loopback port, with
 // certificates made for the test and a logger whose JSON lines the test can read.
 import type { TestContext } from 'node:test';
-import type { FallbackConfig } from '../../src/config.js';
-import { DEFAULT_LIMITS } from '../../src/limits.js';
-import { createLogging } from '../../src/logger.js';
-import { createFallbackServer } from '../../src/server.js';
+import type { FallbackConfig } from '../../src/core/config.js';
+import { DEFAULT_LIMITS } from '../../src/serve/limits.js';
+import { createLogging } from '../../src/log/logger.js';
+import { createFallbackServer } from '../../src/serve/https.js';
 import { makePki } from './tls.js';
 import { listenOnLoopback } from './listen.js';
 
@@ -28,7 +28,7 @@ export async function startTestServer(t: TestContext, config: FallbackConfig = T
   const leaf = await pki.issue('server', [config.domain, 'localhost', '127.0.0.1']);
   const lines: string[] = [];
   const keep = (line: string): void => { lines.push(line); };
-  const { logger, logRequest } = createLogging('debug', { write: keep, gather: keep });
+  const { logger, logRequest } = createLogging('debug', { write: keep });
   const server = createFallbackServer({ config, tls: leaf, limits: DEFAULT_LIMITS, logger, logRequest });
   return {
     port: await listenOnLoopback(t, server),

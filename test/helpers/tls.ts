@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import * as x509 from '@peculiar/x509';
-import { createAuthority, issueServerCertificate, type PemPair } from '../../src/issue-certificates.js';
+import { createAuthority, issueServerCertificate, type PemPair } from '../../src/certs/issue.js';
 
 export interface TestPki {
   readonly dir: string;

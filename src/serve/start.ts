@@ -7,18 +7,18 @@ import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import closeWithGrace from 'close-with-grace';
-import { loadCertificatePair, type CertificateFiles } from './certificate.js';
-import type { FallbackConfig } from './config.js';
+import { loadCertificatePair, type CertificateFiles } from '../tls/certificate.js';
+import type { FallbackConfig } from '../core/config.js';
 import { drain } from './drain.js';
-import { StartupError, describeFsError } from './errors.js';
-import { createHttpServer } from './http-server.js';
+import { StartupError, describeFsError } from '../cli/errors.js';
+import { createHttpServer } from './http.js';
 import type { Limits } from './limits.js';
 import { listen } from './listen.js';
-import { createLogging, flushLogger, type Logger } from './logger.js';
-import type { LogLevel } from './options.js';
-import { logCertificate, watchCertificate, type CertificateReloader } from './reload.js';
-import { createFallbackServer } from './server.js';
-import { writeStderr } from './write-fd.js';
+import { createLogging, flushLogger, type Logger } from '../log/logger.js';
+import type { LogLevel } from '../cli/parse.js';
+import { logCertificate, watchCertificate, type CertificateReloader } from '../tls/reload.js';
+import { createFallbackServer } from './https.js';
+import { writeStderr } from '../log/stderr.js';
 
 /** Where the certificate comes from: files the operator names, or made for development. */
 export type CertificateSource =
@@ -110,7 +110,7 @@ async function resolveCertificate(
 ): Promise<{ files: CertificateFiles; caFile?: string }> {
   if (source.kind === 'files') return { files: source.files };
   // Loaded only here: serving real certificates never pays for X.509 generation.
-  const { ensureDevCertificates } = await import('./certificate-files.js');
+  const { ensureDevCertificates } = await import('../certs/files.js');
   const { paths } = await ensureDevCertificates(source.dir, domain);
   return { files: { cert: paths.cert, key: paths.key }, caFile: paths.ca };
 }

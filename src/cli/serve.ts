@@ -1,14 +1,15 @@
 // The serve command's options, and their conversion into ServeOptions. Every
 // option also comes from a MODFALLBACK_* environment variable; flags win.
 import { Command, Option } from 'commander';
-import { domainOption, mirrorOption } from './cli-options.js';
-import { DEFAULT_CACHE_MAX_AGE, DEFAULT_CERTS_DIR, DEFAULT_MAX_URL_LENGTH } from './config.js';
+import { domainOption, mirrorOption } from './shared-options.js';
+import { DEFAULT_CERTS_DIR } from '../certs/paths.js';
+import { DEFAULT_CACHE_MAX_AGE, DEFAULT_MAX_URL_LENGTH } from '../core/config.js';
 import { UsageError } from './errors.js';
-import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, type Limits } from '../serve/limits.js';
 import {
   LOG_LEVELS, parseLogLevel, parsePort, parseSeconds, parseSecondsAsMs, wholeNumber, type LogLevel,
-} from './options.js';
-import { serve, type CertificateSource, type ServeOptions } from './serve.js';
+} from './parse.js';
+import { serve, type CertificateSource, type ServeOptions } from '../serve/start.js';
 
 interface ServeFlags {
   port: number;

@@ -1,11 +1,21 @@
-// The pure core: what any request gets, as a function of the configuration and
-// the request head. No I/O here; the https server is a thin shell around it.
+// The contract: what any request gets, as a pure function of the configuration
+// and the request head. Every runtime (the Node server, the Worker) asks this.
+//
+//   request                                   answer
+//   GET|HEAD /<path>?go-get=1, a module path  200 text/html, <meta name="go-import"
+//                                               content="<domain>/<path> mod <mirror>">
+//   GET|HEAD /?go-get=1                       200, the prefix is the bare domain
+//   GET|HEAD ...?go-get=1, not a module path  404 text/plain, the rule it breaks
+//   other methods with go-get=1               405, Allow: GET, HEAD
+//   GET|HEAD /.ping                           200 text/plain "ok", never cached
+//   no Host header, or more than one          400
+//   a target longer than maxUrlLength         414
+//   anything else                             404 text/plain, what this host is
 import QuickLRU from 'quick-lru';
 import { answer, checkRequestHead, plainError, type Answer, type RequestHead } from './answer.js';
 import type { FallbackConfig } from './config.js';
-import { keepingLast } from './keep-last.js';
 import { checkModulePath, quote } from './module-path.js';
-import { createPageRenderer } from './render.js';
+import { createPageRenderer } from './page.js';
 
 export type Responder = (head: RequestHead) => Answer;
 
@@ -13,27 +23,11 @@ export const HEALTH_PATH = '/.ping';
 const READ_METHODS = new Set(['GET', 'HEAD']);
 const ALLOW = 'GET, HEAD';
 /**
- * go-get answers kept, by request path. The go command asks for the same few
- * paths over and over (each module, and each of its packages): once answered,
- * a path costs a lookup instead of decoding, validating and rendering. Bounded
- * (quick-lru holds at most twice this), so that a scanner's endless new paths
- * cost a few MiB at most.
+ * go-get answers kept, by request path: the go command asks for the same few
+ * paths over and over. Bounded (quick-lru holds at most twice this), so that a
+ * scanner's endless new paths cost a few MiB at most.
  */
 export const GO_GET_ANSWERS_KEPT = 1000;
-/**
- * A path is looked up by at most its last this many characters, and the path
- * kept with the answer is compared with it in full. V8 hashes every character
- * of a string key, and a request's path is a new string each time: for a
- * 40-element path, about 4,000 instructions a request, where comparing two
- * strings is a memory comparison. Paths that end in the same characters take
- * turns in one slot, each answered rightly.
- */
-const KEY_CHARS = 32;
-
-interface KeptAnswer {
-  readonly path: string;
-  readonly answer: Answer;
-}
 
 /** Builds the responder for one configuration; everything fixed is rendered here, once. */
 export function createResponder(config: FallbackConfig): Responder {
@@ -43,7 +37,7 @@ export function createResponder(config: FallbackConfig): Responder {
     `This host is a fallback for ${config.domain} that answers only go get lookups (?go-get=1).`);
   const health = plainError('health', 'ok');
   const methodNotAllowed = plainError('method-not-allowed', `Method not allowed: use ${ALLOW}.`, { allow: ALLOW });
-  const goGetAnswers = new QuickLRU<string, KeptAnswer>({ maxSize: GO_GET_ANSWERS_KEPT });
+  const goGetAnswers = new QuickLRU<string, Answer>({ maxSize: GO_GET_ANSWERS_KEPT });
 
   const goGetAnswer = (rawPath: string): Answer => {
     const modulePath = toModulePath(config.domain, rawPath);
@@ -51,12 +45,7 @@ export function createResponder(config: FallbackConfig): Responder {
     return answer('go-import', 'text/html', cacheable, renderPage(modulePath.path));
   };
 
-  // An answer is a function of the request head alone, and a flood asks for
-  // one path over and over: comparing the target with the last one (a memory
-  // comparison) is cheaper than finding the kept answer (slicing the path,
-  // hashing its tail, comparing sliced strings: about 1,500 instructions of
-  // V8's string functions; 3,100 a request in all, measured at warn).
-  return keepingLast((head: RequestHead): Answer => {
+  return (head) => {
     const refused = checkRequestHead(head, config.maxUrlLength);
     if (refused !== null) return refused;
     const { method, target } = head;
@@ -68,17 +57,14 @@ export function createResponder(config: FallbackConfig): Responder {
     }
     if (!READ_METHODS.has(method)) return methodNotAllowed;
 
-    const key = rawPath.length > KEY_CHARS ? rawPath.slice(-KEY_CHARS) : rawPath;
-    const kept = goGetAnswers.get(key);
-    if (kept !== undefined && kept.path === rawPath) return kept.answer;
-    const fresh = goGetAnswer(rawPath);
-    goGetAnswers.set(key, { path: rawPath, answer: fresh });
-    return fresh;
-  }, sameHead);
+    let kept = goGetAnswers.get(rawPath);
+    if (kept === undefined) {
+      kept = goGetAnswer(rawPath);
+      goGetAnswers.set(rawPath, kept);
+    }
+    return kept;
+  };
 }
-
-const sameHead = (a: RequestHead, b: RequestHead): boolean =>
-  a.target === b.target && a.method === b.method && a.hostHeaders === b.hostHeaders;
 
 /** The go command sends exactly "go-get=1"; other tools add parameters of their own. */
 function isGoGet(query: string): boolean {

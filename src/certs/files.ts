@@ -2,28 +2,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { certificatePaths, type CertificatePaths } from './paths.js';
 import { X509Certificate } from 'node:crypto';
-import { StartupError, describeFsError } from './errors.js';
-import { createAuthority, issueServerCertificate, type PemPair } from './issue-certificates.js';
-
-export interface CertificatePaths {
-  /** The local CA certificate: what SSL_CERT_FILE or a trust store should name. */
-  readonly ca: string;
-  readonly caKey: string;
-  readonly cert: string;
-  readonly key: string;
-}
+import { StartupError, describeFsError } from '../cli/errors.js';
+import { createAuthority, issueServerCertificate, type PemPair } from './issue.js';
 
 const RENEW_BEFORE_DAYS = 30;
-
-export function certificatePaths(dir: string): CertificatePaths {
-  return {
-    ca: resolve(dir, 'ca.pem'),
-    caKey: resolve(dir, 'ca-key.pem'),
-    cert: resolve(dir, 'cert.pem'),
-    key: resolve(dir, 'key.pem'),
-  };
-}
 
 /** Everything a local server certificate for the domain should cover, without repeats. */
 export function serverNames(domain: string, extra: readonly string[] = []): string[] {

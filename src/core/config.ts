@@ -13,8 +13,6 @@ export interface FallbackConfig {
 }
 
 export const DEFAULT_DOMAIN = 'dmitri.shuralyov.com';
-/** Where development certificates live, relative to the working directory. */
-export const DEFAULT_CERTS_DIR = 'certs';
 export const DEFAULT_MIRROR = 'https://proxy.golang.org';
 /**
  * Short on purpose: a CDN in front must not keep serving the fallback's answers

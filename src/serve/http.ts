@@ -4,11 +4,11 @@
 import { promises as fs } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { answer, plainError } from './answer.js';
-import { answerRequests, applyLimits, serverOptions } from './http-shell.js';
-import { ACME_PREFIX, createHttpResponder, type RedirectConfig } from './http-redirect.js';
-import type { Limits } from './limits.js';
-import type { Logging } from './logger.js';
+import { answer, plainError } from '../core/answer.js';
+import { answerRequests } from './handler.js';
+import { ACME_PREFIX, createHttpResponder, type RedirectConfig } from '../core/redirect.js';
+import { applyLimits, serverOptions, type Limits } from './limits.js';
+import type { Logging } from '../log/logger.js';
 
 export interface HttpServerOptions extends Logging {
   readonly config: Omit<RedirectConfig, 'acme'>;

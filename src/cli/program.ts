@@ -1,13 +1,13 @@
 // The command line: parses and validates every option, then hands a typed
 // configuration to a command. Usage errors exit 2, start-up problems 1, each
 // with one line on stderr and never a stack trace.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { addCheckCommand } from './check-command.js';
-import { domainOption } from './cli-options.js';
-import { DEFAULT_CERTS_DIR } from './config.js';
+import packageJson from '../../package.json' with { type: 'json' };
+import { addCheckCommand } from '../check/command.js';
+import { domainOption } from './shared-options.js';
+import { DEFAULT_CERTS_DIR } from '../certs/paths.js';
 import { StartupError, UsageError, messageOf } from './errors.js';
-import { addServeCommand } from './serve-command.js';
+import { addServeCommand } from './serve.js';
 
 const NAME = 'modfallback';
 
@@ -47,7 +47,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
 function buildProgram(io: Io, exit: (code: number) => void): Command {
   const program = new Command(NAME)
     .description('A standby go-import server for a vanity domain whose own server is down.')
-    .version(packageVersion(), '-v, --version')
+    .version(packageJson.version, '-v, --version')
     .exitOverride()
     .configureOutput({
       writeOut: io.stdout,
@@ -67,16 +67,11 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .addOption(domainOption())
     .addOption(new Option('--force', 'replace existing files'))
     .action(async (opts: { out: string; name?: string[]; domain: string; force?: boolean }) => {
-      const { makeCertificates } = await import('./certs-command.js');
+      const { makeCertificates } = await import('../certs/command.js');
       io.stdout(await makeCertificates({
         dir: opts.out, domain: opts.domain, extraNames: opts.name ?? [], force: opts.force === true,
       }));
     });
 
   return program;
-}
-
-function packageVersion(): string {
-  const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
 }

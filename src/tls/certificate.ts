@@ -2,7 +2,7 @@
 // problem is found at start-up and told in one line.
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { StartupError, describeFsError } from './errors.js';
+import { StartupError, describeFsError } from '../cli/errors.js';
 
 export interface CertificateFiles {
   readonly cert: string;

@@ -22,42 +22,11 @@ const TILDE_DIGITS = /~[0-9]+$/;
 const VERSION_LIKE = /^v[0-9.]+$/;
 const GOOD_MAJOR = /^v(?:[2-9]|[1-9][0-9]+)$/;
 
-// The common case in a few native regular-expression passes, for the hot path:
-// a plain host, elements that neither start nor end with a dot, then the rules
-// about reserved names, tilde-digits and the major version over the whole path.
-// Whatever these do not accept goes through the rule-by-rule check below,
-// which alone decides, and names the rule.
-const FAST_HOST = /^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+$/;
-const FAST_ELEMENTS = /^(?:\/[A-Za-z0-9._~-]+)*$/;
-const ANY_RESERVED = /(?:^|\/)(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?=[./]|$)/i;
-const ANY_TILDE_DIGITS = /(?:^|\/)[^/.]*~[0-9]+(?=[./]|$)/;
-
 /**
  * Checks a whole module path (host plus elements). Returns null when the go
  * command would accept it as a module path, or the reason it would not.
  */
 export function checkModulePath(path: string): PathProblem | null {
-  const slash = path.indexOf('/');
-  const elements = slash === -1 ? '' : path.slice(slash);
-  if (
-    path.length <= MAX_MODULE_PATH_LENGTH
-    && FAST_HOST.test(slash === -1 ? path : path.slice(0, slash))
-    && FAST_ELEMENTS.test(elements)
-    && !elements.includes('/.') && !elements.includes('./') && !elements.endsWith('.')
-    && !ANY_RESERVED.test(path)
-    && !(elements.includes('~') && ANY_TILDE_DIGITS.test(elements))
-    && (slash === -1 || finalElementOk(path.slice(path.lastIndexOf('/') + 1)))
-  ) {
-    return null;
-  }
-  return checkRuleByRule(path);
-}
-
-function finalElementOk(last: string): boolean {
-  return !VERSION_LIKE.test(last) || GOOD_MAJOR.test(last);
-}
-
-function checkRuleByRule(path: string): PathProblem | null {
   if (path === '') return 'empty string';
   if (path.length > MAX_MODULE_PATH_LENGTH) return `longer than ${MAX_MODULE_PATH_LENGTH} characters`;
   if (path.startsWith('-')) return 'leading dash';
@@ -76,7 +45,7 @@ function checkRuleByRule(path: string): PathProblem | null {
   if (!HOST_CHARS.test(host)) return 'an invalid char in the first path element (only a-z, 0-9, "." and "-")';
 
   const last = elements[elements.length - 1] ?? '';
-  if (elements.length > 1 && !finalElementOk(last)) {
+  if (elements.length > 1 && VERSION_LIKE.test(last) && !GOOD_MAJOR.test(last)) {
     return `invalid major version suffix "/${last}" (must be /v2 or higher, no dots, no leading zero)`;
   }
   return null;
@@ -124,12 +93,4 @@ export function quote(text: string): string {
     const code = c.codePointAt(0) ?? 0;
     return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
-}
-
-/**
- * Go's module.EscapePath and EscapeVersion, as module proxies expect them: each
- * upper-case letter becomes "!" and its lower case.
- */
-export function escapeForProxy(pathOrVersion: string): string {
-  return pathOrVersion.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
 }

@@ -1,11 +1,11 @@
 // The https server around the pure core: built here, without listening.
 import { createServer, type Server } from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
-import type { FallbackConfig } from './config.js';
-import { answerRequests, applyLimits, serverOptions } from './http-shell.js';
-import type { Limits } from './limits.js';
-import type { Logging } from './logger.js';
-import { createResponder } from './respond.js';
+import type { FallbackConfig } from '../core/config.js';
+import { answerRequests } from './handler.js';
+import { applyLimits, serverOptions, type Limits } from './limits.js';
+import type { Logging } from '../log/logger.js';
+import { createResponder } from '../core/respond.js';
 
 export interface FallbackServerOptions extends Logging {
   readonly config: FallbackConfig;

@@ -6,9 +6,9 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:https';
 import { basename, dirname } from 'node:path';
 import { certificateWarnings, loadCertificatePair, type CertificateFiles, type CertificatePair } from './certificate.js';
-import { messageOf } from './errors.js';
-import type { Logger } from './logger.js';
-import { serverTlsContext } from './server.js';
+import { messageOf } from '../cli/errors.js';
+import type { Logger } from '../log/logger.js';
+import { serverTlsContext } from '../serve/https.js';
 
 export interface CertificateReloader {
   /** Loads the files now; resolves to whether the server uses them. */

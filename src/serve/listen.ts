@@ -1,6 +1,6 @@
 // Listening, with every way it can fail told in one line that names the option.
 import type { Server } from 'node:net';
-import { StartupError } from './errors.js';
+import { StartupError } from '../cli/errors.js';
 
 export function listen(server: Server, port: number, host: string | undefined, option: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 // Options more than one command takes, defined once.
 import { Option } from 'commander';
-import { DEFAULT_DOMAIN, DEFAULT_MIRROR } from './config.js';
-import { parseBaseUrl, parseDomain } from './options.js';
+import { DEFAULT_DOMAIN, DEFAULT_MIRROR } from '../core/config.js';
+import { parseBaseUrl, parseDomain } from './parse.js';
 
 export function domainOption(): Option {
   return new Option('--domain <name>', 'the vanity domain being stood in for').env('MODFALLBACK_DOMAIN')

@@ -1,6 +1,10 @@
 // Timeouts and sizes the servers enforce, chosen deliberately rather than left
 // to Node's defaults, which suit an application server behind a proxy, not a
 // public endpoint facing every client of a domain. The CLI can change them.
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Logger } from '../log/logger.js';
+import { closeSilentConnections } from './silent-connections.js';
 
 export interface Limits {
   /** A client has this long to finish the TLS handshake (Node's default is 120 s). */
@@ -40,4 +44,38 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
 });
 
 /** How often Node checks the headers and request timeouts (its default is 30 s). */
-export const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+
+/** Options for http(s).createServer that carry the limits. */
+export function serverOptions(limits: Limits) {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxHeaderSize: limits.maxHeaderSize,
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+  } as const;
+}
+
+/** Applies the limits that are properties rather than options, and reports what they cost. */
+export function applyLimits(server: HttpServer | HttpsServer, limits: Limits, logger: Logger, name: string): void {
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  closeSilentConnections(server, limits.silentConnectionMs);
+  server.maxConnections = limits.maxConnections;
+  // A flood drops thousands of connections a second: a line when it starts and
+  // a count when it has lasted a while, never a line each, so that the log
+  // cannot become the bottleneck.
+  let dropped = 0;
+  server.on('drop', () => {
+    if (dropped++ > 0) return;
+    logger.warn({ server: name, maxConnections: limits.maxConnections },
+      'at the connection limit: refusing new connections');
+    setTimeout(() => {
+      if (dropped > 1) logger.warn({ server: name, dropped }, 'connections refused at the limit in the last 10 s');
+      dropped = 0;
+    }, 10_000).unref();
+  });
+  server.on('error', (error) => {
+    logger.error({ err: error, server: name }, 'server error');
+  });
+}

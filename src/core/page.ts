@@ -1,4 +1,4 @@
-// Renders the bodies the server sends: the go-import page and the one-line texts.
+// Renders the go-import page: the tag the go command reads, and a line for people.
 import type { FallbackConfig } from './config.js';
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
@@ -9,13 +9,9 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-const MARKUP = /[&<>"']/;
-const MARKUP_ALL = /[&<>"']/g;
-
 /** Escapes text for an HTML attribute value or text node. */
 export function escapeHtml(text: string): string {
-  // Validated paths never hold these characters: test once, replace only if needed.
-  return MARKUP.test(text) ? text.replace(MARKUP_ALL, (c) => HTML_ESCAPES[c] ?? c) : text;
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
 /**
@@ -30,8 +26,6 @@ export function createPageRenderer(config: FallbackConfig): (prefix: string) => 
   return (prefix) => {
     const p = escapeHtml(prefix);
     const docs = `https://pkg.go.dev/${p}`;
-    // The path twice, in the tag and the link, no more: every byte of it is
-    // encrypted and sent with every answer, and a deep path is long.
     return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -1,7 +1,7 @@
 // The certs command: a local CA and a server certificate, and the two lines a
 // user needs to test the fallback on their own machine.
-import { DEFAULT_DOMAIN } from './config.js';
-import { writeNewCertificates, serverNames } from './certificate-files.js';
+import { DEFAULT_DOMAIN } from '../core/config.js';
+import { writeNewCertificates, serverNames } from './files.js';
 
 export interface CertsOptions {
   readonly dir: string;

@@ -2,10 +2,10 @@
 // the fallback are, and how hard to try. Its work is loaded only when it runs.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { domainOption, mirrorOption } from './cli-options.js';
-import { UsageError, describeFsError } from './errors.js';
-import { checkModulePath, hasPathPrefix, quote } from './module-path.js';
-import { parseBaseUrl, parseSecondsAsMs, wholeNumber } from './options.js';
+import { domainOption, mirrorOption } from '../cli/shared-options.js';
+import { UsageError, describeFsError } from '../cli/errors.js';
+import { checkModulePath, hasPathPrefix, quote } from '../core/module-path.js';
+import { parseBaseUrl, parseSecondsAsMs, wholeNumber } from '../cli/parse.js';
 
 interface CheckFlags {
   modules?: string;
@@ -45,8 +45,8 @@ export function addCheckCommand(program: Command, io: CheckIo): void {
       if (modules.length === 0) throw new UsageError('no modules to check: name them, or give --modules <file>');
       for (const path of modules) checkModuleArgument(path, flags.domain, 'module');
 
-      const { check } = await import('./check/run.js');
-      const { renderJson, renderText } = await import('./check/report.js');
+      const { check } = await import('./run.js');
+      const { renderJson, renderText } = await import('./report.js');
       const progress = flags.json !== true && io.stderrIsTty();
       const report = await check({
         modules: [...new Set(modules)],

@@ -2,7 +2,7 @@
 // parseMetaGoImports): only tags before <body>, the name exactly "go-import",
 // the content split on white space into exactly three fields.
 import { HTMLElement, parse, type Node } from 'node-html-parser';
-import { hasPathPrefix } from './module-path.js';
+import { hasPathPrefix } from '../core/module-path.js';
 
 export interface GoImport {
   readonly prefix: string;

@@ -1,7 +1,7 @@
 // Parsers for command-line and environment values: each either returns the
 // validated value or throws an InvalidArgumentError naming the rule it broke.
 import { InvalidArgumentError } from 'commander';
-import { checkHost } from './module-path.js';
+import { checkHost } from '../core/module-path.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

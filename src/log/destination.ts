@@ -1,0 +1,86 @@
+// Where log lines go: stdout, through sonic-boom (the asynchronous writer pino
+// is built on), so that a slow reader never stops the event loop.
+//
+// A reader that stops reading (a hung journald, a paused terminal) must not
+// take the server's memory with it: past a bound, lines are dropped and
+// counted, and the count is reported once the reader has caught up. A stdout
+// that fails (a full disk under a redirected log) must not take the server
+// down or freeze it: the failure is told once on stderr, and writing resumes
+// when stdout works again.
+//
+// sonic-boom 5, not the sonic-boom 4 inside pino.destination(): 4's flushSync
+// retries a write that failed for good (ENOSPC, EIO) forever, freezing the
+// process at a fatal line or at exit.
+import type { DestinationStream } from 'pino';
+import sonicBoom, { type SonicBoomOpts } from 'sonic-boom';
+import { writeStderr } from './stderr.js';
+
+// sonic-boom is CommonJS with ES-style types: imported, it is the module, whose default is the class.
+const { default: SonicBoom } = sonicBoom;
+
+export interface Destination extends DestinationStream {
+  /** Hands every line to the OS, then calls back. */
+  flush(callback: (error?: Error) => void): void;
+}
+
+export interface DestinationOptions {
+  /** Lines gather until this many bytes are waiting, one write for them all... */
+  readonly batchBytes: number;
+  /** ...and none waits longer than this. */
+  readonly maxWaitMs: number;
+  /** Bytes held for a reader that is not keeping up; lines beyond are dropped. */
+  readonly maxPendingBytes: number;
+  /** Told how many lines were dropped, once what was held has been written. */
+  readonly onDropped: (lines: number) => void;
+}
+
+/**
+ * Consecutive EAGAIN retries, 100 ms apart, before a write gives up: at exit,
+ * a non-blocking stdout that has stopped taking lines delays the process 2 s
+ * at most.
+ */
+const MAX_WRITE_RETRIES = 20;
+
+/** A destination on file descriptor fd (1 for stdout). */
+export function fdDestination(
+  fd: number, { batchBytes, maxWaitMs, maxPendingBytes, onDropped }: DestinationOptions,
+): Destination {
+  // maxWriteRetries is newer than sonic-boom's types.
+  const options: SonicBoomOpts & { maxWriteRetries: number } = {
+    fd, sync: false, minLength: batchBytes, periodicFlush: maxWaitMs, maxLength: maxPendingBytes,
+    maxWriteRetries: MAX_WRITE_RETRIES,
+  };
+  const out = new SonicBoom(options);
+  let dropped = 0;
+  let failing = false;
+  out.on('drop', () => { dropped++; });
+  out.on('error', (error: NodeJS.ErrnoException) => {
+    if (failing) return;
+    failing = true;
+    // On stderr: stdout itself is the problem.
+    writeStderr(`modfallback: ${error.code === 'EPIPE'
+      ? 'stdout was closed by its reader: log lines are dropped from now on'
+      : `cannot write the log to stdout (${error.message}): lines are held, up to ${maxPendingBytes} bytes, ` +
+        'and written when it works again'}\n`);
+  });
+  // sonic-boom drains when what it holds is written, down to less than a batch.
+  out.on('drain', () => {
+    failing = false;
+    if (dropped === 0) return;
+    const lines = dropped;
+    dropped = 0;
+    onDropped(lines);
+  });
+  // What sonic-boom holds would be lost at exit without this.
+  process.once('exit', () => {
+    try {
+      out.flushSync();
+    } catch {
+      // stdout is gone (closed, broken pipe), full, or stalled past the retries: nothing more can be written.
+    }
+  });
+  return {
+    write: (line: string) => out.write(line),
+    flush: (callback) => { out.flush(callback); },
+  };
+}

@@ -34,6 +34,9 @@ export interface DestinationOptions {
   readonly onDropped: (lines: number) => void;
 }
 
+/** sonic-boom in its buffer mode, which its types do not describe: write takes bytes. */
+type ByteSonicBoom = Omit<InstanceType<typeof SonicBoom>, 'write'> & { write(bytes: Buffer): boolean };
+
 /**
  * Consecutive EAGAIN retries, 100 ms apart, before a write gives up: at exit,
  * a non-blocking stdout that has stopped taking lines delays the process 2 s
@@ -45,12 +48,14 @@ const MAX_WRITE_RETRIES = 20;
 export function fdDestination(
   fd: number, { batchBytes, maxWaitMs, maxPendingBytes, onDropped }: DestinationOptions,
 ): Destination {
-  // maxWriteRetries is newer than sonic-boom's types.
+  // Bytes, not strings (contentMode 'buffer'): given strings, sonic-boom
+  // measures the UTF-8 length of all it holds at every write. maxWriteRetries
+  // is newer than its types.
   const options: SonicBoomOpts & { maxWriteRetries: number } = {
     fd, sync: false, minLength: batchBytes, periodicFlush: maxWaitMs, maxLength: maxPendingBytes,
-    maxWriteRetries: MAX_WRITE_RETRIES,
+    maxWriteRetries: MAX_WRITE_RETRIES, contentMode: 'buffer',
   };
-  const out = new SonicBoom(options);
+  const out = new SonicBoom(options) as unknown as ByteSonicBoom;
   let dropped = 0;
   let failing = false;
   out.on('drop', () => { dropped++; });
@@ -80,7 +85,7 @@ export function fdDestination(
     }
   });
   return {
-    write: (line: string) => out.write(line),
+    write: (line: string) => out.write(Buffer.from(line)),
     flush: (callback) => { out.flush(callback); },
   };
 }

@@ -33,13 +33,11 @@ const flushed = (destination: { flush(cb: (error?: Error) => void): void }): Pro
     });
   });
 
-test('lines wait in memory until a batch is full, then reach the file in order', async (t) => {
+test('lines reach the file whole and in order, however they fall into batches', async (t) => {
   const { destination, written } = fileDestination(t, 120, 60_000);
   const request = (fill: string): string => `{"x":"${fill.repeat(20)}","msg":"request"}\n`;
   destination.write(request('a'));
   destination.write(request('b'));
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(written(), '', 'under the batch size nothing is written yet');
   destination.write(request('c'));
   await flushed(destination);
   assert.equal(written(), request('a') + request('b') + request('c'));

@@ -1,7 +1,6 @@
-// The optional plain-http listener: a thin shell around http-redirect's
+// The optional plain-http listener: a thin shell around core/redirect.ts's
 // decision that reads ACME challenge files from the webroot.
-// fs.promises, not node:fs/promises: loaded on the first ACME challenge, not at every start.
-import { promises as fs } from 'node:fs';
+import { lstat, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { answer, plainError } from '../core/answer.js';
@@ -38,9 +37,9 @@ export function createHttpServer({ config, webroot, limits, logger, logRequest }
 /** The file's text, or null unless it is a small regular file (never a link to elsewhere). */
 async function readChallenge(file: string): Promise<string | null> {
   try {
-    const info = await fs.lstat(file);
+    const info = await lstat(file);
     if (!info.isFile() || info.size > MAX_CHALLENGE_BYTES) return null;
-    return await fs.readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch {
     return null;
   }

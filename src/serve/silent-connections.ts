@@ -4,10 +4,9 @@
 // handshake, the headers, the request, an idle keep-alive connection.
 //
 // Why not server.timeout, which does the same per socket: Node refreshes its
-// timer on every read and every write, at each request's cost (on the main
-// thread at warn, 100,200 -> 96,000 instructions a keep-alive request without
-// it). Here each connection is looked at once every third of the time allowed,
-// whatever it carries: one is closed between silentMs and 4/3 of it.
+// timer on every read and every write, a cost every request pays (bench/README.md
+// has the figure). Here each connection is looked at once every third of the
+// time allowed, whatever it carries: one is closed between silentMs and 4/3 of it.
 import type { Server as HttpServer } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';

@@ -24,9 +24,8 @@ export const NESTED = '/gpu/mtl/example/movingobjects?go-get=1';
 const PINNING = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 export const PINNED = PINNING ? 'server on core 1, load on core 0' : 'no taskset: not pinned';
 
-// Node loads the certificates NODE_EXTRA_CA_CERTS names into every TLS context
-// made without a CA list: the baseline's, not modfallback's. A machine that
-// sets it would flatter the cold-start ratio.
+// Node reads the certificates NODE_EXTRA_CA_CERTS names at start: a machine
+// that sets it would add its own cost to both cold starts.
 const SERVER_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_EXTRA_CA_CERTS'));
 
 /** Runs a command pinned to a core when the OS allows, so server and load do not share one. */

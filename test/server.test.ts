@@ -165,7 +165,7 @@ test('each request line names the address its own connection came from, for ever
 });
 
 test('the chain in the certificate file reaches a client that trusts only the root; the leaf alone does not', async (t) => {
-  // The server keeps no trust store of its own (serverTlsContext): what it sends is what --cert holds.
+  // What the server sends is what --cert holds.
   const { root, intermediate } = await makeCaChain();
   const leaf = await issueServerCertificate(intermediate, ['localhost']);
   const { logger } = createLogging('silent');

@@ -1,6 +1,5 @@
 // The https server around the pure core: built here, without listening.
 import { createServer, type Server } from 'node:https';
-import type { SecureContextOptions } from 'node:tls';
 import type { FallbackConfig } from '../core/config.js';
 import { answerRequests } from './handler.js';
 import { applyLimits, serverOptions, type Limits } from './limits.js';
@@ -14,20 +13,10 @@ export interface FallbackServerOptions extends Logging {
   readonly limits: Limits;
 }
 
-/**
- * The TLS context for a certificate and key, at start and at each reload.
- * No trust store (`ca: []`): this server asks no client for a certificate, and
- * without one Node loads its 140-odd root certificates into every context it
- * makes, a quarter of a cold start (about 20 ms) and as long an event-loop stall
- * at each certificate reload. The chain sent is what --cert holds either way.
- */
-export function serverTlsContext(tls: { readonly cert: string; readonly key: string }): SecureContextOptions {
-  return { cert: tls.cert, key: tls.key, ca: [] };
-}
-
 export function createFallbackServer({ config, tls, limits, logger, logRequest }: FallbackServerOptions): Server {
   const server = createServer({
-    ...serverTlsContext(tls),
+    cert: tls.cert,
+    key: tls.key,
     ALPNProtocols: ['http/1.1'],
     handshakeTimeout: limits.handshakeTimeoutMs,
     ...serverOptions(limits),

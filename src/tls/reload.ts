@@ -8,7 +8,6 @@ import { basename, dirname } from 'node:path';
 import { certificateWarnings, loadCertificatePair, type CertificateFiles, type CertificatePair } from './certificate.js';
 import { messageOf } from '../cli/errors.js';
 import type { Logger } from '../log/logger.js';
-import { serverTlsContext } from '../serve/https.js';
 
 export interface CertificateReloader {
   /** Loads the files now; resolves to whether the server uses them. */
@@ -36,7 +35,7 @@ export function watchCertificate(
       const pair = loadCertificatePair(files);
       // A file event with nothing new (a touch, an editor's temp file) is no reload.
       if (reason === 'file change' && pair.certPem === current.certPem && pair.keyPem === current.keyPem) return true;
-      server.setSecureContext(serverTlsContext({ cert: pair.certPem, key: pair.keyPem }));
+      server.setSecureContext({ cert: pair.certPem, key: pair.keyPem });
       current = pair;
       logCertificate(logger, pair, files, domain, reason);
       return true;

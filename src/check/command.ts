@@ -79,7 +79,9 @@ export function addCheckCommand(program: Command, io: CheckIo): void {
 function progressLine({ done, total, module, step }: Progress, columns: number): string {
   const line = `[${done}/${total} done] ${module}: ${step}`;
   // A line longer than the terminal would wrap, and the next one could not replace it.
-  return `\r\x1b[K${line.length < columns ? line : `${line.slice(0, Math.max(columns - 4, 0))}...`}`;
+  // A terminal that does not say its width (0) is taken as 80 wide.
+  const width = columns > 0 ? columns : 80;
+  return `\r\x1b[K${line.length < width ? line : `${line.slice(0, Math.max(width - 4, 0))}...`}`;
 }
 
 /** Module paths from a file: one a line, blank lines and # comments ignored. */

@@ -169,7 +169,9 @@ test('certs makes a CA and a server certificate, says how to use them, and never
   const made = await cli(['certs', '--out', dir, '--name', 'fallback.internal', '--name', '10.1.2.3', '--name', '*.fallback.example', '--name', '2001:db8::1']);
   assert.equal(made.code, undefined);
   assert.match(made.stdout, /^ {2}127\.0\.0\.1 dmitri\.shuralyov\.com$/m);
-  assert.match(made.stdout, new RegExp(`^  SSL_CERT_FILE=${join(dir, 'ca.pem')} GOPROXY=direct GOSUMDB=off go get dmitri\\.shuralyov\\.com/gpu/mtl@latest$`, 'm'));
+  // The steps it prints work in order: go get needs a module to add the requirement to.
+  assert.match(made.stdout, new RegExp(`^  go mod init example\\.com/try\n  SSL_CERT_FILE=${join(dir, 'ca.pem')} GOPROXY=direct GOSUMDB=off go get dmitri\\.shuralyov\\.com/gpu/mtl@latest$`, 'm'));
+  assert.match(made.stdout, new RegExp(`^  modfallback serve --cert ${join(dir, 'cert.pem')} --key ${join(dir, 'key.pem')}$`, 'm'));
 
   const ca = new X509Certificate(await readFile(join(dir, 'ca.pem')));
   const leaf = new X509Certificate(await readFile(join(dir, 'cert.pem')));

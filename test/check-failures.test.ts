@@ -34,6 +34,14 @@ async function tcpServer(t: TestContext, onConnection: (socket: Socket) => void)
   return { port: (server.address() as AddressInfo).port, connections: () => connections };
 }
 
+/** An HTTPS server with the certificate that counts connections. */
+async function httpsServer(t: TestContext, tls: { cert: string; key: string }): Promise<{ port: number; connections: () => number }> {
+  let connections = 0;
+  const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (_req, res) => res.end());
+  server.on('connection', () => { connections++; });
+  return { port: await listenOnLoopback(t, server), connections: () => connections };
+}
+
 describe('check fails at once on what another try cannot change, and says why in words', { concurrency: true }, () => {
   test('a name that does not exist', async (t) => {
     const pki = await makePki(t);
@@ -57,43 +65,33 @@ describe('check fails at once on what another try cannot change, and says why in
 
   test('a certificate for another name', async (t) => {
     const pki = await makePki(t);
-    const other = await pki.issue('other', ['example.com']);
-    let connections = 0;
-    const server = createHttpsServer({ cert: other.cert, key: other.key }, (_req, res) => res.end());
-    server.on('connection', () => { connections++; });
-    const port = await listenOnLoopback(t, server);
-    const result = await checkPrimary(t, pki, `https://localhost:${port}`);
-    assert.equal(result.reason, `the certificate at localhost:${port} is not for localhost`, result.stdout);
-    assert.equal(connections, 1, 'no retry');
+    const server = await httpsServer(t, await pki.issue('other', ['example.com']));
+    const result = await checkPrimary(t, pki, `https://localhost:${server.port}`);
+    assert.equal(result.reason, `the certificate at localhost:${server.port} is not for localhost`, result.stdout);
+    assert.equal(server.connections(), 1, 'no retry');
   });
 
   test('a certificate no trusted CA signed', async (t) => {
     const pki = await makePki(t);
-    const stranger = await (await makePki(t)).issue('stranger', ['localhost']);
-    let connections = 0;
-    const server = createHttpsServer({ cert: stranger.cert, key: stranger.key }, (_req, res) => res.end());
-    server.on('connection', () => { connections++; });
-    const port = await listenOnLoopback(t, server);
-    const result = await checkPrimary(t, pki, `https://localhost:${port}`);
+    const server = await httpsServer(t, await (await makePki(t)).issue('stranger', ['localhost']));
+    const result = await checkPrimary(t, pki, `https://localhost:${server.port}`);
     assert.equal(result.reason,
-      `the certificate at localhost:${port} is not signed by a CA this machine trusts (NODE_EXTRA_CA_CERTS adds one)`, result.stdout);
-    assert.equal(connections, 1, 'no retry');
+      `the certificate at localhost:${server.port} is not signed by a CA this machine trusts (NODE_EXTRA_CA_CERTS adds one)`, result.stdout);
+    assert.equal(server.connections(), 1, 'no retry');
   });
 
-  test('a connection reset is tried again, and told once with the count', async (t) => {
+  test('a reset, and a TLS handshake that never completes within --timeout, are tried again and told once', async (t) => {
     const pki = await makePki(t);
-    const reset = await tcpServer(t, (socket) => { socket.resetAndDestroy(); });
-    const result = await checkPrimary(t, pki, `https://localhost:${reset.port}`, ['--retries', '2']);
-    assert.equal(result.reason, 'the connection was closed before the answer was complete (3 tries)', result.stdout);
-    assert.equal(reset.connections(), 3);
-  });
-
-  test('a TLS handshake that never completes is a timeout of --timeout, tried again', async (t) => {
-    const pki = await makePki(t);
-    const silent = await tcpServer(t, () => undefined);
-    const result = await checkPrimary(t, pki, `https://localhost:${silent.port}`, ['--timeout', '0.3', '--retries', '2']);
-    assert.equal(result.reason, 'no answer within 0.3 s (3 tries)', result.stdout);
-    assert.equal(silent.connections(), 3);
+    const cases: [onConnection: (socket: Socket) => void, args: string[], reason: string][] = [
+      [(socket) => { socket.resetAndDestroy(); }, [], 'the connection was closed before the answer was complete (3 tries)'],
+      [() => undefined, ['--timeout', '0.3'], 'no answer within 0.3 s (3 tries)'],
+    ];
+    for (const [onConnection, args, reason] of cases) {
+      const server = await tcpServer(t, onConnection);
+      const result = await checkPrimary(t, pki, `https://localhost:${server.port}`, ['--retries', '2', ...args]);
+      assert.equal(result.reason, reason, result.stdout);
+      assert.equal(server.connections(), 3);
+    }
   });
 
   test('--timeout beyond the HTTP client\'s own 10 s connect timeout is honoured', async (t) => {

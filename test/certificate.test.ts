@@ -11,12 +11,14 @@ const DAY = 24 * 60 * 60 * 1000;
 
 test('a matching pair loads, also as a full chain, with its names and expiry', async (t) => {
   const pki = await makePki(t);
-  const leaf = await pki.issue('leaf', ['dmitri.shuralyov.com', 'localhost', '127.0.0.1']);
+  const leaf = await pki.issue('leaf', ['dmitri.shuralyov.com', 'localhost', '127.0.0.1', '::1', '2001:db8:0:0:0:0:0:1']);
   const chainFile = join(pki.dir, 'chain.pem');
   await writeFile(chainFile, leaf.cert + pki.ca.cert);
   for (const cert of [leaf.certFile, chainFile]) {
     const pair = loadCertificatePair({ cert, key: leaf.keyFile });
-    assert.deepEqual(pair.names, ['dmitri.shuralyov.com', 'localhost', '127.0.0.1']);
+    // IPv6 addresses in the short form people know, not OpenSSL's 0:0:0:0:0:0:0:1.
+    assert.deepEqual(pair.names, ['dmitri.shuralyov.com', 'localhost', '127.0.0.1', '::1', '2001:db8::1']);
+    assert.ok(pair.covers('::1'));
     assert.ok(pair.covers('dmitri.shuralyov.com'));
     assert.ok(!pair.covers('example.com'));
     assert.ok(pair.notAfter.getTime() > Date.now() + 365 * DAY);

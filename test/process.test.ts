@@ -76,6 +76,7 @@ test('start-up failures: exit 1 and one line naming the input, no stack trace', 
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]?.replace(/^modfallback: /, '') ?? '', message);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(result.stdout, '', `nothing on stdout, no "server error" log line: ${args.join(' ')}`);
   }
 });
 

@@ -19,8 +19,11 @@ export async function makeCertificates(options: CertsOptions): Promise<string> {
     '',
     'To test the fallback locally, point the domain at this machine in /etc/hosts:',
     `  127.0.0.1 ${options.domain}`,
-    `start it on port 443 (as root, or see the README): modfallback serve --cert ${paths.cert} --key ${paths.key}`,
-    'and ask the go command for a module (on Linux, SSL_CERT_FILE adds the CA and system roots stay trusted):',
+    'start it on port 443 (on Linux, first: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=443; see the README):',
+    `  modfallback serve --cert ${paths.cert} --key ${paths.key}`,
+    'and, in an empty directory, make a module and ask the go command for one of the domain\'s',
+    '(on Linux, SSL_CERT_FILE adds the CA and the system\'s roots stay trusted):',
+    '  go mod init example.com/try',
     `  SSL_CERT_FILE=${paths.ca} GOPROXY=direct GOSUMDB=off go get ${exampleModule(options.domain)}@latest`,
     '',
   ].join('\n');

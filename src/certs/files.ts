@@ -1,7 +1,7 @@
 // Development certificates on disk: where they live, making them, and reusing them.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { certificatePaths, type CertificatePaths } from './paths.js';
 import { X509Certificate } from 'node:crypto';
 import { StartupError, describeFsError } from '../cli/errors.js';
@@ -21,6 +21,7 @@ export function serverNames(domain: string, extra: readonly string[] = []): stri
 export async function writeNewCertificates(
   dir: string, names: readonly string[], force: boolean,
 ): Promise<CertificatePaths> {
+  const writePair = pairWriter('--out');
   const paths = certificatePaths(dir);
   if (!force) {
     const existing = [paths.ca, paths.caKey, paths.cert, paths.key].filter((file) => existsSync(file));
@@ -47,6 +48,7 @@ export interface DevCertificates {
  */
 export async function ensureDevCertificates(dir: string, domain: string): Promise<DevCertificates> {
   const paths = certificatePaths(dir);
+  const writePair = pairWriter('--certs-dir');
   const made: DevCertificates['made'][number][] = [];
   let authority = await readPair(paths.ca, paths.caKey);
   if (authority === null) {
@@ -60,6 +62,20 @@ export async function ensureDevCertificates(dir: string, domain: string): Promis
     made.push('server certificate');
   }
   return { paths, made };
+}
+
+/** The line serve --dev says on stderr: what it made, and where. */
+export function describeDevCertificates({ paths, made }: DevCertificates): string {
+  const dir = dirname(paths.ca);
+  if (made.includes('authority')) {
+    return `--dev made a local CA and a server certificate in ${dir}: ${basename(paths.ca)}, ` +
+      `${basename(paths.caKey)} (the CA's private key), ${basename(paths.cert)}, ${basename(paths.key)}`;
+  }
+  if (made.length > 0) {
+    return `--dev made a new server certificate in ${dir} (${basename(paths.cert)}, ${basename(paths.key)}), ` +
+      `signed by the CA already there (${basename(paths.ca)})`;
+  }
+  return `--dev is using the certificates already in ${dir}`;
 }
 
 function isFreshFor(certPem: string, domain: string): boolean {
@@ -81,13 +97,17 @@ async function readPair(certFile: string, keyFile: string): Promise<PemPair | nu
   }
 }
 
-async function writePair(certFile: string, keyFile: string, pair: PemPair): Promise<void> {
-  try {
-    await mkdir(resolve(certFile, '..'), { recursive: true });
-    await writeFile(certFile, pair.cert, { mode: 0o644 });
-    // Private keys are readable by their owner only.
-    await writeFile(keyFile, pair.key, { mode: 0o600 });
-  } catch (error) {
-    throw new StartupError(`${certFile}: cannot write: ${describeFsError(error)}`);
-  }
+/** Writes a certificate and its key; a failure names the option that picks another directory. */
+function pairWriter(option: '--out' | '--certs-dir') {
+  return async (certFile: string, keyFile: string, pair: PemPair): Promise<void> => {
+    try {
+      await mkdir(resolve(certFile, '..'), { recursive: true });
+      await writeFile(certFile, pair.cert, { mode: 0o644 });
+      // Private keys are readable by their owner only.
+      await writeFile(keyFile, pair.key, { mode: 0o600 });
+    } catch (error) {
+      throw new StartupError(`cannot write ${certFile}: ${describeFsError(error)}; ` +
+        `choose a writable directory with ${option} or MODFALLBACK_CERTS_DIR`);
+    }
+  };
 }

@@ -6,6 +6,7 @@ import { domainOption, mirrorOption } from '../cli/shared-options.js';
 import { UsageError, describeFsError } from '../cli/errors.js';
 import { checkModulePath, hasPathPrefix, quote } from '../core/module-path.js';
 import { parseBaseUrl, parseSecondsAsMs, wholeNumber } from '../cli/parse.js';
+import type { Progress } from './run.js';
 
 interface CheckFlags {
   modules?: string;
@@ -17,6 +18,9 @@ interface CheckFlags {
   json?: boolean;
   concurrency: number;
   timeout: number;
+  retries: number;
+  backoff: number;
+  maxBackoff: number;
 }
 
 export interface CheckIo {
@@ -24,6 +28,8 @@ export interface CheckIo {
   readonly stderr: (text: string) => void;
   /** Whether stderr is a terminal, where progress is shown; asked only when a check runs. */
   readonly stderrIsTty: () => boolean;
+  /** The terminal's width, which a progress line must not pass. */
+  readonly stderrColumns: () => number;
   readonly exit: (code: number) => void;
 }
 
@@ -39,11 +45,15 @@ export function addCheckCommand(program: Command, io: CheckIo): void {
     .addOption(new Option('--warm', 'ask the mirror for each missing version, so that it fetches it, then check again'))
     .addOption(new Option('--json', 'print one JSON document instead of the table'))
     .addOption(new Option('--concurrency <n>', 'requests in flight at once').argParser(wholeNumber(1, 64)).default(8))
-    .addOption(new Option('--timeout <seconds>', 'per request, before a retry').argParser(parseSecondsAsMs).default(30_000, '30'))
+    .addOption(new Option('--timeout <seconds>', 'per try of a request, connecting and TLS included').argParser(parseSecondsAsMs).default(30_000, '30'))
+    .addOption(new Option('--retries <n>', 'tries after the first, for timeouts, resets, 429 and 5xx').argParser(wholeNumber(0, 10)).default(3))
+    .addOption(new Option('--backoff <seconds>', 'wait before the first retry; it doubles, with jitter').argParser(parseSecondsAsMs).default(500, '0.5'))
+    .addOption(new Option('--max-backoff <seconds>', 'longest wait between tries').argParser(parseSecondsAsMs).default(10_000, '10'))
     .action(async (args: string[], flags: CheckFlags) => {
       const modules = [...args, ...(flags.modules === undefined ? [] : readModulesFile(flags.modules))];
       if (modules.length === 0) throw new UsageError('no modules to check: name them, or give --modules <file>');
       for (const path of modules) checkModuleArgument(path, flags.domain, 'module');
+      if (flags.backoff > flags.maxBackoff) throw new UsageError('--backoff must not be longer than --max-backoff');
 
       const { check } = await import('./run.js');
       const { renderJson, renderText } = await import('./report.js');
@@ -56,13 +66,22 @@ export function addCheckCommand(program: Command, io: CheckIo): void {
         fallback: flags.fallback,
         warm: flags.warm === true,
         concurrency: flags.concurrency,
-        http: { timeoutMs: flags.timeout, retries: 3, backoffMs: 500 },
-        ...(progress ? { onProgress: (done: number, total: number) => { io.stderr(`\rchecked ${done} of ${total} modules`); } } : {}),
+        http: { timeoutMs: flags.timeout, retries: flags.retries, backoffMs: flags.backoff, maxBackoffMs: flags.maxBackoff },
+        ...(progress ? { onProgress: (p: Progress) => { io.stderr(progressLine(p, io.stderrColumns())); } } : {}),
       });
       if (progress) io.stderr('\r\x1b[K');
       io.stdout(flags.json === true ? renderJson(report) : renderText(report));
       io.exit(report.ready ? 0 : 1);
     });
+}
+
+/** One line that replaces the last: modules done, and what is being done for one of them. */
+function progressLine({ done, total, module, step }: Progress, columns: number): string {
+  const line = `[${done}/${total} done] ${module}: ${step}`;
+  // A line longer than the terminal would wrap, and the next one could not replace it.
+  // A terminal that does not say its width (0) is taken as 80 wide.
+  const width = columns > 0 ? columns : 80;
+  return `\r\x1b[K${line.length < width ? line : `${line.slice(0, Math.max(width - 4, 0))}...`}`;
 }
 
 /** Module paths from a file: one a line, blank lines and # comments ignored. */

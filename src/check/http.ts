@@ -1,8 +1,10 @@
-// HTTP for the check command: Node's fetch with a per-request timeout, and
-// retries with backoff on timeouts, network errors, 429 and 5xx. TLS trust is
-// Node's own, so NODE_EXTRA_CA_CERTS adds a local CA.
+// HTTP for the check command: undici's fetch, each try bounded by --timeout from
+// the first byte of the connection to the last of the body (TLS handshake
+// included), and retries with backoff only for what another try can change
+// (see failure.ts), 429 and 5xx. TLS trust is Node's: NODE_EXTRA_CA_CERTS adds a CA.
 import pRetry from 'p-retry';
-import { messageOf } from '../cli/errors.js';
+import { Agent, fetch } from 'undici';
+import { describeFailure } from './failure.js';
 
 export interface HttpResult {
   readonly url: string;
@@ -11,63 +13,83 @@ export interface HttpResult {
 }
 
 export interface HttpOptions {
+  /** Each try, whole. */
   readonly timeoutMs: number;
+  /** Tries after the first. */
   readonly retries: number;
-  /** First backoff; it doubles, with jitter. */
+  /** The first wait before another try; it doubles, with jitter... */
   readonly backoffMs: number;
-  /** Read and drop the body (module zips), keeping memory flat. */
-  readonly discardBody?: boolean;
+  /** ...up to this. */
+  readonly maxBackoffMs: number;
 }
 
-export const DEFAULT_HTTP: HttpOptions = { timeoutMs: 30_000, retries: 3, backoffMs: 500 };
+export interface GetOptions {
+  /** Read and drop the body (module zips), keeping memory flat. */
+  readonly discardBody?: boolean;
+  /** Told before each retry: why, and which try comes next of how many. */
+  readonly onRetry?: (reason: string, nextTry: number, tries: number) => void;
+}
 
-/** A failure worth another try; its message is the one-line reason. */
-class TransientError extends Error {
-  constructor(message: string, readonly result?: HttpResult) {
+export interface HttpClient {
+  /** GETs a URL. Resolves with any final status (a 5xx after the last retry too); rejects only with FetchError. */
+  get(url: string, options?: GetOptions): Promise<HttpResult>;
+  /** Closes the connections kept for reuse. */
+  close(): Promise<void>;
+}
+
+/** A failed try; retry says whether another could go otherwise. */
+class TryFailed extends Error {
+  constructor(message: string, readonly retry: boolean, readonly result?: HttpResult) {
     super(message);
   }
 }
 
-/** Thrown when a URL could not be fetched at all, after every retry. */
+/** Thrown when a URL could not be fetched at all; its message is the one line to show. */
 export class FetchError extends Error {}
 
-/** GETs a URL. Resolves with any final status (a 5xx after the last retry too); rejects only with FetchError. */
-export async function get(url: string, options: HttpOptions = DEFAULT_HTTP): Promise<HttpResult> {
-  try {
-    return await pRetry(() => attempt(url, options), {
-      retries: options.retries,
-      minTimeout: options.backoffMs,
-      factor: 2,
-      randomize: true,
-    });
-  } catch (error) {
-    if (error instanceof TransientError && error.result !== undefined) return error.result;
-    throw new FetchError(`GET ${url}: ${messageOf(error)}`);
-  }
-}
+export function httpClient(options: HttpOptions): HttpClient {
+  // undici's own connect timeout (10 s) would otherwise end a slow TLS handshake first.
+  const dispatcher = new Agent({ connect: { timeout: options.timeoutMs } });
+  const tries = options.retries + 1;
 
-async function attempt(url: string, options: HttpOptions): Promise<HttpResult> {
-  let response: Response;
-  let body: string;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs), redirect: 'follow' });
-    body = options.discardBody === true ? (await response.arrayBuffer(), '') : await response.text();
-  } catch (error) {
-    throw new TransientError(describe(error, options.timeoutMs));
+  async function attempt(url: string, discardBody: boolean): Promise<HttpResult> {
+    let response;
+    let body: string;
+    try {
+      response = await fetch(url, { dispatcher, signal: AbortSignal.timeout(options.timeoutMs), redirect: 'follow' });
+      body = discardBody ? (await response.arrayBuffer(), '') : await response.text();
+    } catch (error) {
+      const { reason, retry } = describeFailure(error, new URL(url), options.timeoutMs);
+      throw new TryFailed(reason, retry);
+    }
+    const result = { url, status: response.status, body };
+    if (response.status === 429 || response.status >= 500) {
+      throw new TryFailed(`${response.status} ${response.statusText}`, true, result);
+    }
+    return result;
   }
-  const result = { url, status: response.status, body };
-  if (response.status === 429 || response.status >= 500) {
-    throw new TransientError(`${response.status} ${response.statusText}`, result);
-  }
-  return result;
-}
 
-function describe(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
-  const cause: unknown = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof Error) {
-    const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : '';
-    return code === '' ? cause.message : `${code}: ${cause.message}`;
-  }
-  return messageOf(error);
+  return {
+    async get(url, { discardBody = false, onRetry } = {}) {
+      let tried = 0;
+      try {
+        return await pRetry((n) => { tried = n; return attempt(url, discardBody); }, {
+          retries: options.retries,
+          minTimeout: options.backoffMs,
+          maxTimeout: options.maxBackoffMs,
+          factor: 2,
+          randomize: true,
+          shouldRetry: ({ error }) => error instanceof TryFailed && error.retry,
+          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+            if (retriesLeft > 0 && error instanceof TryFailed && error.retry) onRetry?.(error.message, attemptNumber + 1, tries);
+          },
+        });
+      } catch (error) {
+        if (error instanceof TryFailed && error.result !== undefined) return error.result;
+        const after = tried > 1 ? ` (${tried} tries)` : '';
+        throw new FetchError(`GET ${url}: ${error instanceof Error ? error.message : String(error)}${after}`);
+      }
+    },
+    close: () => dispatcher.close(),
+  };
 }

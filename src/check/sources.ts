@@ -12,7 +12,7 @@ import { parseLsRemote, parseVersionList, versionsFromTags } from './versions.js
 /** A check that could not be made, with the reason in one line. */
 export class CheckError extends Error {}
 
-export type Get = (url: string, options?: { discardBody?: boolean }) => Promise<HttpResult>;
+export type Get = (url: string, options?: { readonly discardBody?: boolean }) => Promise<HttpResult>;
 
 const run = promisify(execFile);
 const GIT_TIMEOUT_MS = 60_000;

@@ -26,6 +26,8 @@ export function describeFsError(error: unknown): string {
     case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a directory, not a file';
     case 'EEXIST': return 'already exists';
+    case 'EROFS': return 'read-only file system';
+    case 'ENOTDIR': return 'a part of the path is not a directory';
     default: return messageOf(error);
   }
 }

@@ -1,5 +1,6 @@
 // Parsers for command-line and environment values: each either returns the
 // validated value or throws an InvalidArgumentError naming the rule it broke.
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from 'commander';
 import { checkHost } from '../core/module-path.js';
 
@@ -47,7 +48,33 @@ export function parseDomain(text: string): string {
   const problem = checkHost(text);
   if (problem !== null) {
     throw new InvalidArgumentError(
-      `It must be a host name that can start a module path, like example.com; this one has ${problem}.`);
+      `It must be a host name that can start a module path, like example.com (the rule it breaks: ${problem}).`);
+  }
+  return text;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['', '0', 'false', 'no', 'off']);
+
+/** An on/off environment value, in any case; empty is off. */
+export function parseBoolean(text: string): boolean {
+  const word = text.trim().toLowerCase();
+  if (TRUE.has(word)) return true;
+  if (FALSE.has(word)) return false;
+  throw new InvalidArgumentError('It must be 1, true, yes or on, or 0, false, no, off or empty (any case).');
+}
+
+// A DNS label: letters, digits and inner hyphens, at most 63 characters.
+const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+/** A name a certificate can hold: a DNS name (its first label may be the wildcard *), or an IP address. */
+export function parseCertName(text: string): string {
+  if (isIP(text) !== 0) return text;
+  const labels = text.split('.');
+  const dnsName = text.length <= 253 && labels.every((label, i) => LABEL.test(label) || (i === 0 && label === '*' && labels.length > 1));
+  if (!dnsName) {
+    throw new InvalidArgumentError(
+      'It must be a DNS name (letters, digits, hyphens and dots; *.example.com for a wildcard) or an IP address.');
   }
   return text;
 }

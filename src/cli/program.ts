@@ -4,9 +4,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { addCheckCommand } from '../check/command.js';
-import { domainOption } from './shared-options.js';
-import { DEFAULT_CERTS_DIR } from '../certs/paths.js';
+import { readBooleanEnv } from './boolean-env.js';
+import { certsDirOption, domainOption } from './shared-options.js';
 import { StartupError, UsageError, messageOf } from './errors.js';
+import { parseCertName } from './parse.js';
 import { addServeCommand } from './serve.js';
 
 const NAME = 'modfallback';
@@ -16,6 +17,7 @@ export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly stderrIsTty?: () => boolean;
+  readonly stderrColumns?: () => number;
 }
 
 const processIo: Io = {
@@ -23,6 +25,7 @@ const processIo: Io = {
   stderr: (text) => process.stderr.write(text),
   // A function: making process.stderr costs a serve start about a millisecond it does not need.
   stderrIsTty: () => process.stderr.isTTY,
+  stderrColumns: () => process.stderr.columns,
 };
 
 /** Runs the command line; resolves to an exit code, or undefined while a server runs. */
@@ -30,7 +33,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   let exitCode: number | undefined;
   const program = buildProgram(io, (code) => { exitCode = code; });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(withDefaultCommand(argv), { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
@@ -44,6 +47,28 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
+// The options of the program itself; any other option belongs to serve.
+const PROGRAM_OPTIONS = new Set(['-h', '--help', '-v', '--version']);
+
+/**
+ * serve is the default command: arguments that start with one of its options
+ * (or with nothing) get it in front. Not commander's isDefault, which would take
+ * a mistyped command for an argument to serve; a first word that names no
+ * command is left for commander to call unknown, with its suggestion.
+ */
+function withDefaultCommand(argv: readonly string[]): string[] {
+  const [first] = argv;
+  const serveOption = first === undefined || (first.startsWith('-') && !PROGRAM_OPTIONS.has(first));
+  return serveOption ? ['serve', ...argv] : [...argv];
+}
+
+/** Commander's error as one line: its suggestion, if it has one, or where to look. */
+function oneLine(text: string): string {
+  const message = text.replace(/^error: /, '').trim().replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)');
+  const hint = message.endsWith('?)') ? '' : ` (see ${NAME} --help)`;
+  return `${NAME}: ${message.replace(/\s*\n\s*/g, ' ')}${hint}\n`;
+}
+
 function buildProgram(io: Io, exit: (code: number) => void): Command {
   const program = new Command(NAME)
     .description('A standby go-import server for a vanity domain whose own server is down.')
@@ -52,18 +77,20 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .configureOutput({
       writeOut: io.stdout,
       writeErr: io.stderr,
-      outputError: (text, write) => {
-        write(`${NAME}: ${text.replace(/^error: /, '').trimEnd()} (see ${NAME} --help)\n`);
-      },
-    });
+      outputError: (text, write) => { write(oneLine(text)); },
+    })
+    .hook('preAction', readBooleanEnv);
 
   addServeCommand(program);
-  addCheckCommand(program, { ...io, stderrIsTty: () => io.stderrIsTty?.() === true, exit });
+  addCheckCommand(program, {
+    ...io, stderrIsTty: () => io.stderrIsTty?.() === true, stderrColumns: () => io.stderrColumns?.() ?? 80, exit,
+  });
 
   program.command('certs')
     .description('make a local CA and a server certificate for testing on this machine')
-    .addOption(new Option('--out <dir>', 'directory to write them to').env('MODFALLBACK_CERTS_DIR').default(DEFAULT_CERTS_DIR))
-    .addOption(new Option('--name <host...>', 'more DNS names or IP addresses for the certificate'))
+    .addOption(certsDirOption('--out <dir>', 'directory to write them to'))
+    .addOption(new Option('--name <host...>', 'more DNS names (wildcards allowed) or IP addresses for the certificate')
+      .argParser((text, previous: string[] | undefined) => [...(previous ?? []), parseCertName(text)]))
     .addOption(domainOption())
     .addOption(new Option('--force', 'replace existing files'))
     .action(async (opts: { out: string; name?: string[]; domain: string; force?: boolean }) => {

@@ -1,8 +1,7 @@
 // The serve command's options, and their conversion into ServeOptions. Every
 // option also comes from a MODFALLBACK_* environment variable; flags win.
 import { Command, Option } from 'commander';
-import { domainOption, mirrorOption } from './shared-options.js';
-import { DEFAULT_CERTS_DIR } from '../certs/paths.js';
+import { certsDirOption, domainOption, mirrorOption } from './shared-options.js';
 import { DEFAULT_CACHE_MAX_AGE, DEFAULT_MAX_URL_LENGTH } from '../core/config.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../serve/limits.js';
@@ -17,6 +16,7 @@ interface ServeFlags {
   cert?: string;
   key?: string;
   dev?: boolean;
+  certsDir: string;
   mirror: string;
   domain: string;
   cacheMaxAge: number;
@@ -40,13 +40,15 @@ function option(flags: string, description: string, env: string): Option {
 const seconds = (ms: number): string => String(ms / 1000);
 
 export function addServeCommand(program: Command): void {
-  program.command('serve', { isDefault: true })
+  // The default command: see withDefaultCommand in program.ts.
+  program.command('serve')
     .description('serve go-import tags for the domain, pointing at the mirror (the default command)')
     .addOption(option('--port <n>', 'TCP port for https', 'PORT').argParser(parsePort).default(443))
     .addOption(option('--host <address>', 'address to listen on (default: all interfaces)', 'HOST'))
     .addOption(option('--cert <file>', 'PEM certificate, or full chain, for the domain', 'CERT'))
     .addOption(option('--key <file>', 'PEM private key of the certificate', 'KEY'))
-    .addOption(option('--dev', 'use development certificates in ./certs, making them if missing', 'DEV'))
+    .addOption(option('--dev', 'use development certificates in --certs-dir, making them if missing', 'DEV'))
+    .addOption(certsDirOption('--certs-dir <dir>', 'where --dev keeps its certificates'))
     .addOption(mirrorOption('module mirror the go command is sent to'))
     .addOption(domainOption())
     .addOption(option('--cache-max-age <seconds>', 'how long clients and CDNs may cache an answer', 'CACHE_MAX_AGE')
@@ -113,13 +115,13 @@ function certificateSource(flags: ServeFlags): CertificateSource {
     if (flags.cert !== undefined || flags.key !== undefined) {
       throw new UsageError('--dev makes its own certificate; drop --cert and --key, or drop --dev');
     }
-    return { kind: 'dev', dir: DEFAULT_CERTS_DIR };
+    return { kind: 'dev', dir: flags.certsDir };
   }
   if (flags.cert !== undefined && flags.key !== undefined) {
     return { kind: 'files', files: { cert: flags.cert, key: flags.key } };
   }
   if (flags.cert === undefined && flags.key === undefined) {
-    throw new UsageError('--cert and --key are required (or --dev, for development certificates made in ./certs)');
+    throw new UsageError('--cert and --key are required (or --dev, for development certificates made in --certs-dir, ./certs by default)');
   }
   throw new UsageError(flags.cert === undefined ? '--cert is required with --key' : '--key is required with --cert');
 }

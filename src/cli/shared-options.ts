@@ -1,5 +1,6 @@
 // Options more than one command takes, defined once.
 import { Option } from 'commander';
+import { DEFAULT_CERTS_DIR } from '../certs/paths.js';
 import { DEFAULT_DOMAIN, DEFAULT_MIRROR } from '../core/config.js';
 import { parseBaseUrl, parseDomain } from './parse.js';
 
@@ -11,4 +12,9 @@ export function domainOption(): Option {
 export function mirrorOption(description: string): Option {
   return new Option('--mirror <url>', description).env('MODFALLBACK_MIRROR')
     .argParser(parseBaseUrl).default(DEFAULT_MIRROR);
+}
+
+/** Where development certificates live: certs --out, and serve --dev's --certs-dir. */
+export function certsDirOption(flags: string, description: string): Option {
+  return new Option(flags, description).env('MODFALLBACK_CERTS_DIR').default(DEFAULT_CERTS_DIR);
 }

@@ -58,7 +58,7 @@ export function hasPathPrefix(path: string, prefix: string): boolean {
 
 /** Checks the first element of a module path on its own, as --domain must pass. */
 export function checkHost(host: string): PathProblem | null {
-  if (host.includes('/')) return 'contains a slash';
+  if (host.includes('/')) return 'no slash in a host name';
   return checkModulePath(host);
 }
 

@@ -14,6 +14,7 @@
 import type { DestinationStream } from 'pino';
 import sonicBoom, { type SonicBoomOpts } from 'sonic-boom';
 import { writeStderr } from './stderr.js';
+import type { LineFormat } from './terminal.js';
 
 // sonic-boom is CommonJS with ES-style types: imported, it is the module, whose default is the class.
 const { default: SonicBoom } = sonicBoom;
@@ -24,6 +25,8 @@ export interface Destination extends DestinationStream {
 }
 
 export interface DestinationOptions {
+  /** What each line becomes before it is written; as it is when undefined. */
+  readonly format?: LineFormat | undefined;
   /** Lines gather until this many bytes are waiting, one write for them all... */
   readonly batchBytes: number;
   /** ...and none waits longer than this. */
@@ -46,7 +49,7 @@ const MAX_WRITE_RETRIES = 20;
 
 /** A destination on file descriptor fd (1 for stdout). */
 export function fdDestination(
-  fd: number, { batchBytes, maxWaitMs, maxPendingBytes, onDropped }: DestinationOptions,
+  fd: number, { format, batchBytes, maxWaitMs, maxPendingBytes, onDropped }: DestinationOptions,
 ): Destination {
   // Bytes, not strings (contentMode 'buffer'): given strings, sonic-boom
   // measures the UTF-8 length of all it holds at every write. maxWriteRetries
@@ -85,7 +88,7 @@ export function fdDestination(
     }
   });
   return {
-    write: (line: string) => out.write(Buffer.from(line)),
+    write: (line: string) => out.write(Buffer.from(format === undefined ? line : format(line))),
     flush: (callback) => { out.flush(callback); },
   };
 }

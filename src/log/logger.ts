@@ -4,6 +4,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import type { AnswerKind } from '../core/answer.js';
 import type { LogLevel } from '../cli/parse.js';
 import { fdDestination } from './destination.js';
+import type { LineFormat } from './terminal.js';
 
 export type { Logger };
 
@@ -45,11 +46,13 @@ export interface Logging {
 
 /**
  * A logger and a request log writing JSON lines to the destination, or
- * asynchronously to stdout. Whoever ends the process must await flushLogger first.
+ * asynchronously to stdout (in the format, when given: see terminal.ts).
+ * Whoever ends the process must await flushLogger first.
  */
-export function createLogging(level: LogLevel, destination?: DestinationStream): Logging {
+export function createLogging(level: LogLevel, destination?: DestinationStream, format?: LineFormat): Logging {
   // Dropped lines are reported later, through the logger made just below.
   const lines = destination ?? fdDestination(1, {
+    format,
     batchBytes: BATCH_BYTES,
     maxWaitMs: FLUSH_MS,
     maxPendingBytes: MAX_PENDING_LOG_BYTES,

@@ -76,6 +76,8 @@ export function applyLimits(server: HttpServer | HttpsServer, limits: Limits, lo
     }, 10_000).unref();
   });
   server.on('error', (error) => {
+    // A failure to listen is listen()'s to tell: one line on stderr, and exit 1.
+    if (!server.listening) return;
     logger.error({ err: error, server: name }, 'server error');
   });
 }

@@ -15,6 +15,7 @@ import { createHttpServer } from './http.js';
 import type { Limits } from './limits.js';
 import { listen } from './listen.js';
 import { createLogging, flushLogger, type Logger } from '../log/logger.js';
+import { terminalFormat } from '../log/terminal.js';
 import type { LogLevel } from '../cli/parse.js';
 import { logCertificate, watchCertificate, type CertificateReloader } from '../tls/reload.js';
 import { createFallbackServer } from './https.js';
@@ -45,7 +46,7 @@ export interface ServeOptions {
 /** Starts serving; resolves once listening. Start-up problems reject with a StartupError. */
 export async function serve(options: ServeOptions): Promise<void> {
   const { config, limits } = options;
-  const { logger, logRequest } = createLogging(options.logLevel);
+  const { logger, logRequest } = createLogging(options.logLevel, undefined, await terminalFormat());
   const { files, caFile } = await resolveCertificate(options.certificate, config.domain);
   const pair = loadCertificatePair(files);
   if (options.http?.acmeWebroot !== undefined) checkDirectory(options.http.acmeWebroot, '--acme-webroot');
@@ -110,8 +111,10 @@ async function resolveCertificate(
 ): Promise<{ files: CertificateFiles; caFile?: string }> {
   if (source.kind === 'files') return { files: source.files };
   // Loaded only here: serving real certificates never pays for X.509 generation.
-  const { ensureDevCertificates } = await import('../certs/files.js');
-  const { paths } = await ensureDevCertificates(source.dir, domain);
+  const { describeDevCertificates, ensureDevCertificates } = await import('../certs/files.js');
+  const dev = await ensureDevCertificates(source.dir, domain);
+  writeStderr(`modfallback: ${describeDevCertificates(dev)}\n`);
+  const { paths } = dev;
   return { files: { cert: paths.cert, key: paths.key }, caFile: paths.ca };
 }
 

@@ -94,10 +94,17 @@ function parseKey(pem: string, file: string): KeyObject {
   }
 }
 
-/** "DNS:a.example, IP Address:127.0.0.1" becomes ["a.example", "127.0.0.1"]. */
+/**
+ * "DNS:a.example, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1" becomes
+ * ["a.example", "127.0.0.1", "::1"]: OpenSSL writes IPv6 addresses in full;
+ * people know them in the short form a URL's host takes.
+ */
 function subjectNames(leaf: X509Certificate): string[] {
-  return (leaf.subjectAltName ?? '')
-    .split(', ')
-    .map((entry) => /^(?:DNS|IP Address):(.+)$/.exec(entry)?.[1])
-    .filter((name): name is string => name !== undefined);
+  const names: string[] = [];
+  for (const entry of (leaf.subjectAltName ?? '').split(', ')) {
+    const [, dns, ip] = /^(?:DNS:(.+)|IP Address:(.+))$/.exec(entry) ?? [];
+    if (dns !== undefined) names.push(dns);
+    else if (ip !== undefined) names.push(ip.includes(':') ? new URL(`http://[${ip}]`).hostname.slice(1, -1) : ip);
+  }
+  return names;
 }

@@ -79,3 +79,30 @@ export function parseLogLevel(text: string): LogLevel {
   if (level === undefined) throw new InvalidArgumentError(`It must be one of: ${LOG_LEVELS.join(', ')}.`);
   return level;
 }
+
+/** An ACME account contact: an email address, which the CA writes to about expiring certificates. */
+export function parseEmail(text: string): string {
+  if (!/^[^\s@,;<>"]+@[^\s@,;<>"]+\.[^\s@,;<>".]+$/.test(text)) {
+    throw new InvalidArgumentError('It must be an email address, like ops@example.com.');
+  }
+  return text;
+}
+
+/** An ACME directory URL: https only (RFC 8555 section 6.1), no credentials. */
+export function parseDirectoryUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidArgumentError('It must be an absolute https URL, like https://acme-v02.api.letsencrypt.org/directory.');
+  }
+  if (url.protocol !== 'https:') throw new InvalidArgumentError('It must be an https URL: ACME runs over https only.');
+  if (url.username !== '' || url.password !== '') throw new InvalidArgumentError('It must not contain a user name or password.');
+  return url.href;
+}
+
+/** A file or directory name: anything but empty. */
+export function parsePath(text: string): string {
+  if (text === '') throw new InvalidArgumentError('It must name a directory.');
+  return text;
+}

@@ -9,8 +9,8 @@ import { createResponder } from '../core/respond.js';
 
 export interface FallbackServerOptions extends Logging {
   readonly config: FallbackConfig;
-  /** PEM certificate (chain) and private key. */
-  readonly tls: { readonly cert: string; readonly key: string };
+  /** PEM certificate (chain) and private key; undefined while ACME has none yet. */
+  readonly tls: { readonly cert: string; readonly key: string } | undefined;
   readonly limits: Limits;
 }
 
@@ -21,8 +21,8 @@ export interface FallbackServerOptions extends Logging {
  * makes, a quarter of a cold start (about 20 ms) and as long an event-loop stall
  * at each certificate reload. The chain sent is what --cert holds either way.
  */
-export function serverTlsContext(tls: { readonly cert: string; readonly key: string }): SecureContextOptions {
-  return { cert: tls.cert, key: tls.key, ca: [] };
+export function serverTlsContext(tls: { readonly cert: string; readonly key: string } | undefined): SecureContextOptions {
+  return tls === undefined ? { ca: [] } : { cert: tls.cert, key: tls.key, ca: [] };
 }
 
 export function createFallbackServer({ config, tls, limits, logger, logRequest }: FallbackServerOptions): Server {

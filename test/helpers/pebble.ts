@@ -1,0 +1,142 @@
+// Let's Encrypt's test CA, Pebble (Debian's package), and its DNS server,
+// pebble-challtestsrv, which answers every name with 127.0.0.1: Pebble's
+// validation of any name connects to the loopback ports its config names.
+// Started by the test on free loopback ports, with a certificate for Pebble's
+// own listener made by the project's src/certs/issue.ts; stopped at the end.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { get } from 'node:https';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { TestContext } from 'node:test';
+import { freeDnsPort, freePort } from './free-port.js';
+import { makePki, tempDir } from './tls.js';
+
+export interface PebbleOptions {
+  /** Where Pebble connects for http-01 validation. */
+  readonly httpPort: number;
+  /** Where Pebble connects for tls-alpn-01 validation. */
+  readonly tlsPort: number;
+  /** Lifetime of the certificates it issues. */
+  readonly validitySeconds: number;
+  /** The ACME port, when the test must know it before Pebble starts. */
+  readonly acmePort?: number;
+}
+
+export interface Pebble {
+  readonly directoryUrl: string;
+  /** Trusts Pebble's own https listener: a client's NODE_EXTRA_CA_CERTS. */
+  readonly listenerCaFile: string;
+  readonly listenerCaPem: string;
+  /** The root Pebble issues under, PEM, from its management port (new at each start). */
+  root(): Promise<string>;
+  /** Orders placed so far. */
+  orders(): number;
+  /** Accounts registered so far. */
+  accounts(): number;
+  output(): string;
+  /** Stops Pebble (its DNS server stays), as a CA that goes down. */
+  stop(): Promise<void>;
+}
+
+export const PEBBLE = '/usr/bin/pebble';
+export const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
+
+export function pebbleInstalled(): boolean {
+  return existsSync(PEBBLE) && existsSync(CHALLTESTSRV);
+}
+
+/** An ACME port nothing listens on, for a CA that is down: Pebble may start there later. */
+export function pebbleDirectoryUrl(acmePort: number): string {
+  return `https://127.0.0.1:${acmePort}/dir`;
+}
+
+export async function startPebble(t: TestContext, options: PebbleOptions): Promise<Pebble> {
+  const pki = await makePki(t);
+  const listener = await pki.issue('pebble', ['localhost', '127.0.0.1']);
+  const dir = await tempDir(t, 'modfallback-pebble-');
+  const dnsPort = await freeDnsPort();
+  const acmePort = options.acmePort ?? await freePort();
+  const managementPort = await freePort();
+  const configFile = join(dir, 'pebble-config.json');
+  await writeFile(configFile, JSON.stringify({
+    pebble: {
+      listenAddress: `127.0.0.1:${acmePort}`,
+      managementListenAddress: `127.0.0.1:${managementPort}`,
+      certificate: listener.certFile,
+      privateKey: listener.keyFile,
+      httpPort: options.httpPort,
+      tlsPort: options.tlsPort,
+      ocspResponderURL: '',
+      externalAccountBindingRequired: false,
+      certificateValidityPeriod: options.validitySeconds,
+    },
+  }));
+
+  // No AAAA answers: the servers under test listen on 127.0.0.1 only.
+  await run(t, CHALLTESTSRV, [
+    '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
+    '-management', `127.0.0.1:${await freePort()}`, '-defaultIPv6', '',
+  ], {}, /Starting management server/);
+  const pebble = await run(t, PEBBLE, ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`, '-strict=false'], {
+    // Validate at once, never refuse a good nonce, and validate every order anew.
+    PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0',
+  }, /ACME directory available at/);
+
+  return {
+    directoryUrl: pebbleDirectoryUrl(acmePort),
+    listenerCaFile: pki.caFile,
+    listenerCaPem: pki.ca.cert,
+    root: () => fetchText(`https://127.0.0.1:${managementPort}/roots/0`, pki.ca.cert),
+    orders: () => pebble.output().match(/Added order /g)?.length ?? 0,
+    accounts: () => Math.max(0, ...[...pebble.output().matchAll(/There are now (\d+) accounts/g)].map((m) => Number(m[1]))),
+    output: () => pebble.output(),
+    stop: async () => {
+      if (pebble.child.exitCode !== null || pebble.child.signalCode !== null) return;
+      pebble.child.kill('SIGTERM');
+      await once(pebble.child, 'close');
+    },
+  };
+}
+
+interface Running {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  readonly output: () => string;
+}
+
+/** Starts a program and resolves once its output shows it is ready; it is stopped when the test ends. */
+async function run(
+  t: TestContext, file: string, args: readonly string[], env: Record<string, string>, ready: RegExp,
+): Promise<Running> {
+  const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await once(child, 'close');
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`${file} not ready in 10 s:\n${output}`)); }, 10_000);
+    const take = (text: string): void => {
+      output += text;
+      if (ready.test(output)) { clearTimeout(timer); resolve(); }
+    };
+    child.stdout.setEncoding('utf8').on('data', take);
+    child.stderr.setEncoding('utf8').on('data', take);
+    child.on('error', (error) => { clearTimeout(timer); reject(error); });
+    child.on('close', (code) => { clearTimeout(timer); reject(new Error(`${file} exited with ${code}:\n${output}`)); });
+  });
+  return { child, output: () => output };
+}
+
+function fetchText(url: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, { ca, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (s: string) => { body += s; });
+      res.on('end', () => { if (res.statusCode === 200) resolve(body); else reject(new Error(`${url}: ${res.statusCode}`)); });
+    }).on('error', reject);
+  });
+}

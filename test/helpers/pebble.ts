@@ -21,15 +21,19 @@ export interface PebbleOptions {
   readonly tlsPort: number;
   /** Lifetime of the certificates it issues. */
   readonly validitySeconds: number;
-  /** The ACME port, when the test must know it before Pebble starts. */
-  readonly acmePort?: number;
 }
 
-export interface Pebble {
+/** A Pebble's address and listener certificate, known before it starts (a client may start first). */
+export interface PebbleSite {
   readonly directoryUrl: string;
   /** Trusts Pebble's own https listener: a client's NODE_EXTRA_CA_CERTS. */
   readonly listenerCaFile: string;
   readonly listenerCaPem: string;
+  /** Starts Pebble here; it is stopped when the test ends, or by stop(). */
+  start(options: PebbleOptions): Promise<Pebble>;
+}
+
+export interface Pebble {
   /** The root Pebble issues under, PEM, from its management port (new at each start). */
   root(): Promise<string>;
   /** Orders placed so far. */
@@ -48,55 +52,56 @@ export function pebbleInstalled(): boolean {
   return existsSync(PEBBLE) && existsSync(CHALLTESTSRV);
 }
 
-/** An ACME port nothing listens on, for a CA that is down: Pebble may start there later. */
-export function pebbleDirectoryUrl(acmePort: number): string {
-  return `https://127.0.0.1:${acmePort}/dir`;
-}
-
-export async function startPebble(t: TestContext, options: PebbleOptions): Promise<Pebble> {
+export async function preparePebble(t: TestContext): Promise<PebbleSite> {
   const pki = await makePki(t);
   const listener = await pki.issue('pebble', ['localhost', '127.0.0.1']);
   const dir = await tempDir(t, 'modfallback-pebble-');
-  const dnsPort = await freeDnsPort();
-  const acmePort = options.acmePort ?? await freePort();
-  const managementPort = await freePort();
-  const configFile = join(dir, 'pebble-config.json');
-  await writeFile(configFile, JSON.stringify({
-    pebble: {
-      listenAddress: `127.0.0.1:${acmePort}`,
-      managementListenAddress: `127.0.0.1:${managementPort}`,
-      certificate: listener.certFile,
-      privateKey: listener.keyFile,
-      httpPort: options.httpPort,
-      tlsPort: options.tlsPort,
-      ocspResponderURL: '',
-      externalAccountBindingRequired: false,
-      certificateValidityPeriod: options.validitySeconds,
-    },
-  }));
-
-  // No AAAA answers: the servers under test listen on 127.0.0.1 only.
-  await run(t, CHALLTESTSRV, [
-    '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
-    '-management', `127.0.0.1:${await freePort()}`, '-defaultIPv6', '',
-  ], {}, /Starting management server/);
-  const pebble = await run(t, PEBBLE, ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`, '-strict=false'], {
-    // Validate at once, never refuse a good nonce, and validate every order anew.
-    PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0',
-  }, /ACME directory available at/);
+  const acmePort = await freePort();
+  let dnsPort: number | undefined;
 
   return {
-    directoryUrl: pebbleDirectoryUrl(acmePort),
+    directoryUrl: `https://127.0.0.1:${acmePort}/dir`,
     listenerCaFile: pki.caFile,
     listenerCaPem: pki.ca.cert,
-    root: () => fetchText(`https://127.0.0.1:${managementPort}/roots/0`, pki.ca.cert),
-    orders: () => pebble.output().match(/Added order /g)?.length ?? 0,
-    accounts: () => Math.max(0, ...[...pebble.output().matchAll(/There are now (\d+) accounts/g)].map((m) => Number(m[1]))),
-    output: () => pebble.output(),
-    stop: async () => {
-      if (pebble.child.exitCode !== null || pebble.child.signalCode !== null) return;
-      pebble.child.kill('SIGTERM');
-      await once(pebble.child, 'close');
+    async start(options) {
+      const managementPort = await freePort();
+      const configFile = join(dir, `pebble-config-${managementPort}.json`);
+      await writeFile(configFile, JSON.stringify({
+        pebble: {
+          listenAddress: `127.0.0.1:${acmePort}`,
+          managementListenAddress: `127.0.0.1:${managementPort}`,
+          certificate: listener.certFile,
+          privateKey: listener.keyFile,
+          httpPort: options.httpPort,
+          tlsPort: options.tlsPort,
+          ocspResponderURL: '',
+          externalAccountBindingRequired: false,
+          certificateValidityPeriod: options.validitySeconds,
+        },
+      }));
+      if (dnsPort === undefined) {
+        dnsPort = await freeDnsPort();
+        // No AAAA answers: the servers under test listen on 127.0.0.1 only.
+        await run(t, CHALLTESTSRV, [
+          '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
+          '-management', `127.0.0.1:${await freePort()}`, '-defaultIPv6', '',
+        ], {}, /Starting management server/);
+      }
+      const pebble = await run(t, PEBBLE, ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`, '-strict=false'], {
+        // Validate at once, never refuse a good nonce, and validate every order anew.
+        PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0',
+      }, /ACME directory available at/);
+      return {
+        root: () => fetchText(`https://127.0.0.1:${managementPort}/roots/0`, pki.ca.cert),
+        orders: () => pebble.output().match(/Added order /g)?.length ?? 0,
+        accounts: () => Math.max(0, ...[...pebble.output().matchAll(/There are now (\d+) accounts/g)].map((m) => Number(m[1]))),
+        output: () => pebble.output(),
+        stop: async () => {
+          if (pebble.child.exitCode !== null || pebble.child.signalCode !== null) return;
+          pebble.child.kill('SIGTERM');
+          await once(pebble.child, 'close');
+        },
+      };
     },
   };
 }

@@ -1,9 +1,20 @@
-// What the ACME tests share: TLS handshakes that report what they got, and the
-// CLI started with --acme against a Pebble, as a user starts it against Let's Encrypt.
+// What the ACME tests share: TLS handshakes that report what they got, the CLI
+// started with --acme against a Pebble, as a user starts it against Let's
+// Encrypt, and the same server built in the test's process.
 import { once } from 'node:events';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:tls';
 import type { TestContext } from 'node:test';
+import { createLogging } from '../../src/log/logger.js';
+import { createHttpServer } from '../../src/serve/http.js';
+import { createFallbackServer } from '../../src/serve/https.js';
+import { DEFAULT_LIMITS } from '../../src/serve/limits.js';
+import { DEFAULT_ACME_TUNING, acmeCertificates, type AcmeTuning } from '../../src/tls/acme/provider.js';
 import { startCli, type CliProcess } from './process.js';
+import { TEST_CONFIG } from './server.js';
+import { tempDir } from './tls.js';
 
 export const DOMAIN = 'dmitri.shuralyov.com';
 
@@ -46,4 +57,75 @@ export async function startAcmeCli(t: TestContext, options: AcmeCliOptions): Pro
 /** The log lines with this message so far. */
 export function linesSaying(cli: CliProcess, msg: string): Record<string, unknown>[] {
   return cli.logs.filter((line) => line.msg === msg);
+}
+
+export interface InProcessAcme {
+  readonly port: number;
+  readonly httpPort: number | undefined;
+  readonly logs: Record<string, unknown>[];
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/**
+ * The --acme server built in this process from the same parts serve uses, with
+ * timings a test can wait for (retries in milliseconds, not minutes).
+ */
+export async function startAcmeInProcess(t: TestContext, options: {
+  readonly directoryUrl: string;
+  /** Trusted for the CA's own https (Pebble's listener). */
+  readonly trustedCaPem?: string;
+  readonly port?: number;
+  /** Also a plain-http listener, for http-01: on this port, or 0. */
+  readonly httpPort?: number;
+  readonly tuning: Partial<AcmeTuning>;
+}): Promise<InProcessAcme> {
+  const logs: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  const { logger, logRequest } = createLogging('debug', { write: (line: string) => {
+    logs.push(JSON.parse(line) as Record<string, unknown>);
+    for (const wake of waiters) wake();
+  } });
+  const store = await tempDir(t, 'modfallback-acme-store-');
+  const certificate = await acmeCertificates({ directoryUrl: options.directoryUrl, email: undefined, storeDir: store }, {
+    domain: DOMAIN, httpChallenges: options.httpPort !== undefined, handshakeTimeoutMs: DEFAULT_LIMITS.handshakeTimeoutMs, logger,
+  }, { ...DEFAULT_ACME_TUNING, ...(options.trustedCaPem === undefined ? {} : { trustedCaPem: options.trustedCaPem }), ...options.tuning });
+  const https = createFallbackServer({ config: TEST_CONFIG, tls: certificate.initial, limits: DEFAULT_LIMITS, logger, logRequest });
+  certificate.attach(https);
+  const servers: (HttpServer | HttpsServer)[] = [https];
+  https.listen(options.port ?? 0, '127.0.0.1');
+  await once(https, 'listening');
+  let httpPort: number | undefined;
+  if (options.httpPort !== undefined) {
+    const http = createHttpServer({
+      config: { domain: DOMAIN, httpsPort: 443, maxUrlLength: 2048 }, webroot: undefined,
+      challenges: certificate.httpChallenge, limits: DEFAULT_LIMITS, logger, logRequest,
+    });
+    http.listen(options.httpPort, '127.0.0.1');
+    await once(http, 'listening');
+    httpPort = (http.address() as AddressInfo).port;
+    servers.push(http);
+  }
+  t.after(async () => {
+    certificate.close();
+    await Promise.all(servers.map((server) => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    })));
+  });
+  certificate.start();
+  return {
+    port: (https.address() as AddressInfo).port,
+    httpPort,
+    logs,
+    waitForLog: (predicate, timeoutMs = 15_000) => new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = logs.find(predicate);
+        if (found !== undefined) { done(); resolve(found); }
+      };
+      const timer = setTimeout(() => { done(); reject(new Error(`not logged in ${timeoutMs} ms:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`)); }, timeoutMs);
+      const done = (): void => { clearTimeout(timer); waiters.delete(check); };
+      waiters.add(check);
+      check();
+    }),
+  };
 }

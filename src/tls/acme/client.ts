@@ -39,24 +39,35 @@ export interface Orderer {
 // since an on-demand order has a handshake waiting on it.
 const POLL = { backoffAttempts: 12, backoffMin: 250, backoffMax: 4_000 } as const;
 
-export function createOrderer(account: AcmeAccount, challenges: ChallengeAnswers): Orderer {
+export function createOrderer(account: AcmeAccount, challenges: Pick<ChallengeAnswers, 'present' | 'withdraw'>): Orderer {
   configureTransport(account.trustedCaPem);
-  const client = new Client({ directoryUrl: account.directoryUrl, accountKey: account.accountKeyPem, ...POLL });
   let accountUrl: string | undefined;
 
-  async function ensureAccount(): Promise<void> {
-    if (accountUrl !== undefined) return;
-    // The key is the account: for a key the CA knows, newAccount returns that
-    // account (RFC 8555 section 7.3.1) and updates its contact, so no restart
-    // ever registers a second one.
+  async function order(name: string, type: ChallengeType): Promise<IssuedCertificate> {
+    // A client, and an account look-up, for each order: orders are weeks apart,
+    // and a CA that has forgotten the account (a reset staging CA, a
+    // deactivated account) then gets it registered again instead of failing
+    // every order until a restart. The key is the account: for a key the CA
+    // knows, newAccount returns that account (RFC 8555 section 7.3.1) and
+    // updates its contact, so no restart ever registers a second one.
+    const client = new Client({ directoryUrl: account.directoryUrl, accountKey: account.accountKeyPem, ...POLL });
     await client.createAccount({
       termsOfServiceAgreed: true,
       ...(account.email === undefined ? {} : { contact: [`mailto:${account.email}`] }),
     });
     accountUrl = client.getAccountUrl();
+    const placed = await client.createOrder({ identifiers: [{ type: 'dns', value: name }] });
+    for (const authz of await client.getAuthorizations(placed)) {
+      // A CA may reuse a recent validation of the name: nothing to answer then.
+      if (authz.status !== 'valid') await answer(client, authz, placed, type);
+    }
+    const [keyPem, csr] = await acmeCrypto.createCsr({ commonName: name, altNames: [name] },
+      await acmeCrypto.createPrivateEcdsaKey('P-256'));
+    const finalized = await client.finalizeOrder(placed, csr);
+    return { chainPem: await client.getCertificate(finalized), keyPem: keyPem.toString() };
   }
 
-  async function answer(authz: Authorization, order: Order & { url: string }, type: ChallengeType): Promise<void> {
+  async function answer(client: Client, authz: Authorization, order: Order & { url: string }, type: ChallengeType): Promise<void> {
     const name = authz.identifier.value;
     // The library's types know only http-01 and dns-01; CAs offer tls-alpn-01 too.
     const challenge = authz.challenges.find((c) => (c.type as string) === type);
@@ -70,35 +81,10 @@ export function createOrderer(account: AcmeAccount, challenges: ChallengeAnswers
       await client.completeChallenge(challenge);
       await client.waitForValidStatus(challenge);
     } catch (error) {
-      throw new OrderFailure(await validationProblem(order, challenge.url) ?? explainFailure(error, account.directoryUrl));
+      throw new OrderFailure(await validationProblem(client, order, challenge.url) ?? explainFailure(error, account.directoryUrl));
     } finally {
       challenges.withdraw(reply);
     }
-  }
-
-  /** The problem the CA recorded on the challenge, which says why validation failed. */
-  async function validationProblem(order: Order & { url: string }, challengeUrl: string): Promise<Problem | undefined> {
-    try {
-      const authorizations = await client.getAuthorizations(order);
-      const challenge = authorizations.flatMap((a) => a.challenges).find((c) => c.url === challengeUrl);
-      return asProblem(challenge?.error);
-    } catch {
-      // The CA did not say: the caller reports the error it has.
-      return undefined;
-    }
-  }
-
-  async function order(name: string, type: ChallengeType): Promise<IssuedCertificate> {
-    await ensureAccount();
-    const placed = await client.createOrder({ identifiers: [{ type: 'dns', value: name }] });
-    for (const authz of await client.getAuthorizations(placed)) {
-      // A CA may reuse a recent validation of the name: nothing to answer then.
-      if (authz.status !== 'valid') await answer(authz, placed, type);
-    }
-    const [keyPem, csr] = await acmeCrypto.createCsr({ commonName: name, altNames: [name] },
-      await acmeCrypto.createPrivateEcdsaKey('P-256'));
-    const finalized = await client.finalizeOrder(placed, csr);
-    return { chainPem: await client.getCertificate(finalized), keyPem: keyPem.toString() };
   }
 
   return {
@@ -112,6 +98,18 @@ export function createOrderer(account: AcmeAccount, challenges: ChallengeAnswers
       }
     },
   };
+}
+
+/** The problem the CA recorded on the challenge, which says why validation failed. */
+async function validationProblem(client: Client, order: Order & { url: string }, challengeUrl: string): Promise<Problem | undefined> {
+  try {
+    const authorizations = await client.getAuthorizations(order);
+    const challenge = authorizations.flatMap((a) => a.challenges).find((c) => c.url === challengeUrl);
+    return asProblem(challenge?.error);
+  } catch {
+    // The CA did not say: the caller reports the error it has.
+    return undefined;
+  }
 }
 
 /** The self-signed certificate with the acmeIdentifier extension that tls-alpn-01 asks for (RFC 8737). */

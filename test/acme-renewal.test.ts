@@ -14,10 +14,10 @@ import {
 } from '../src/tls/acme/renewal.js';
 import { DOMAIN, handshake, startAcmeCli, startAcmeInProcess } from './helpers/acme.js';
 import { freePort } from './helpers/free-port.js';
-import { pebbleInstalled, preparePebble } from './helpers/pebble.js';
+import { preparePebble, skipWithoutPebble } from './helpers/pebble.js';
 import { tempDir } from './helpers/tls.js';
 
-const skip = pebbleInstalled() ? false : 'pebble is not installed (apt-get install pebble; .ci/run does)';
+const skip = skipWithoutPebble();
 const DAY = 86_400_000;
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const ninetyDays = { notBefore: new Date(T0), notAfter: new Date(T0 + 90 * DAY) };

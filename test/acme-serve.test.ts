@@ -11,7 +11,7 @@ import { caFolderName } from '../src/tls/acme/store.js';
 import { DOMAIN, handshake, linesSaying, startAcmeCli } from './helpers/acme.js';
 import { freePort } from './helpers/free-port.js';
 import { httpsRequest } from './helpers/https.js';
-import { pebbleInstalled, preparePebble } from './helpers/pebble.js';
+import { preparePebble, skipWithoutPebble } from './helpers/pebble.js';
 import { tempDir } from './helpers/tls.js';
 
 function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
@@ -24,7 +24,7 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: st
   });
 }
 
-const skip = pebbleInstalled() ? false : 'pebble is not installed (apt-get install pebble; .ci/run does)';
+const skip = skipWithoutPebble();
 
 test('on demand: the first handshakes for the domain share one order; other names and no SNI start nothing',
   { skip, timeout: 30_000 }, async (t) => {

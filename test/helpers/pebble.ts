@@ -48,8 +48,11 @@ export interface Pebble {
 export const PEBBLE = '/usr/bin/pebble';
 export const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
 
-export function pebbleInstalled(): boolean {
-  return existsSync(PEBBLE) && existsSync(CHALLTESTSRV);
+/** false when Pebble is installed; else why a test is skipped. In CI, which installs it, a missing Pebble is an error. */
+export function skipWithoutPebble(): false | string {
+  if (existsSync(PEBBLE) && existsSync(CHALLTESTSRV)) return false;
+  if (process.env.CI === 'true') throw new Error('CI=true but Pebble is not installed (.ci/run installs the pebble package)');
+  return 'Pebble is not installed: apt-get install pebble';
 }
 
 export async function preparePebble(t: TestContext): Promise<PebbleSite> {

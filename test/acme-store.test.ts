@@ -1,15 +1,17 @@
-// The ACME store on disk: its layout and modes, atomic replacement, and a
-// damaged file told in one line that names it, by the real CLI.
+// The ACME store on disk: its layout and modes, atomic replacement, a damaged
+// file told in one line that names it, and SIGHUP reading it again, by the real CLI.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeFileAtomically } from '../src/tls/acme/atomic-write.js';
 import { caFolderName, openStore } from '../src/tls/acme/store.js';
+import { DOMAIN, handshake, startAcmeCli } from './helpers/acme.js';
+import { freePort } from './helpers/free-port.js';
 import { runCli } from './helpers/process.js';
 import { makePki, tempDir } from './helpers/tls.js';
 
-const DOMAIN = 'dmitri.shuralyov.com';
 const DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 
 test('the store keeps one folder per CA, an account key made once, and the pair in one file, all owner-only',
@@ -86,4 +88,28 @@ test('a damaged store stops the start with one line naming the file (exit 1)', a
     assert.match(result.stderr, problem);
     assert.equal(await readFile(file, 'utf8'), content, 'the damaged file is left for the operator');
   }
+});
+
+test('SIGHUP reads the store again: a certificate put there by hand is served, a damaged one refused', async (t) => {
+  const pki = await makePki(t);
+  const store = await tempDir(t, 'modfallback-acme-store-');
+  // A CA that is never asked: without --http-port nothing is ordered before a handshake wants it.
+  const directoryUrl = `https://127.0.0.1:${await freePort()}/dir`;
+  const { cli, port } = await startAcmeCli(t, { directoryUrl, caFile: pki.caFile, store });
+  const file = join(store, caFolderName(directoryUrl), `${DOMAIN}.pem`);
+  const byHand = await pki.issue('by-hand', [DOMAIN]);
+  await writeFile(file, `${byHand.cert}${byHand.key}`, { mode: 0o600 });
+  cli.child.kill('SIGHUP');
+  const loaded = await cli.waitForLog((l) => l.msg === 'certificate loaded' && l.reason === 'SIGHUP');
+  assert.deepEqual(loaded.names, [DOMAIN]);
+  assert.deepEqual(await handshake(port, pki.ca.cert, DOMAIN), { fingerprint: new X509Certificate(byHand.cert).fingerprint256 });
+
+  await writeFile(file, 'damaged\n');
+  cli.child.kill('SIGHUP');
+  const refused = await cli.waitForLog((l) => l.msg === 'certificate reload refused; still serving the previous certificate');
+  assert.match(String(refused.problem), /the stored certificate is damaged/);
+  assert.deepEqual(await handshake(port, pki.ca.cert, DOMAIN), { fingerprint: new X509Certificate(byHand.cert).fingerprint256 });
+  assert.deepEqual(cli.logs.filter((l) => l.msg === 'ordering a certificate'), []);
+  cli.child.kill('SIGTERM');
+  assert.equal(await cli.exited, 0);
 });

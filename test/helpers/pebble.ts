@@ -11,6 +11,7 @@ import { get } from 'node:https';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { freeDnsPort, freePort } from './free-port.js';
 import { makePki, tempDir } from './tls.js';
 
@@ -94,8 +95,11 @@ export async function preparePebble(t: TestContext): Promise<PebbleSite> {
         // Validate at once, never refuse a good nonce, and validate every order anew.
         PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0',
       }, /ACME directory available at/);
+      // Pebble says it listens a moment before its listeners take connections.
+      const root = await fetchWhenUp(`https://127.0.0.1:${managementPort}/roots/0`, pki.ca.cert);
+      await fetchWhenUp(`https://127.0.0.1:${acmePort}/dir`, pki.ca.cert);
       return {
-        root: () => fetchText(`https://127.0.0.1:${managementPort}/roots/0`, pki.ca.cert),
+        root: () => Promise.resolve(root),
         orders: () => pebble.output().match(/Added order /g)?.length ?? 0,
         accounts: () => Math.max(0, ...[...pebble.output().matchAll(/There are now (\d+) accounts/g)].map((m) => Number(m[1]))),
         output: () => pebble.output(),
@@ -137,6 +141,20 @@ async function run(
     child.on('close', (code) => { clearTimeout(timer); reject(new Error(`${file} exited with ${code}:\n${output}`)); });
   });
   return { child, output: () => output };
+}
+
+/** The body at url once it answers 200, asking again while the connection is refused, for up to 10 s. */
+async function fetchWhenUp(url: string, ca: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await fetchText(url, ca);
+    } catch (error) {
+      const refused = error instanceof Error && 'code' in error && error.code === 'ECONNREFUSED';
+      if (!refused || Date.now() > deadline) throw error;
+      await delay(20);
+    }
+  }
 }
 
 function fetchText(url: string, ca: string): Promise<string> {

@@ -177,6 +177,7 @@ test('a CA down at start is retried until it is back; down at renewal, the serve
     pebble = await site.start({ httpPort, tlsPort: port, validitySeconds: 9 });
     const renewed = await server.waitForLog((l) => l.msg === 'certificate renewed');
     assert.equal(renewed.trigger, 'retry');
+    assert.equal(renewed.challenge, 'http-01', 'renewal by http-01 when there is an http listener');
     const now = await handshake(port, await pebble.root(), DOMAIN);
     assert.ok('fingerprint' in now && now.fingerprint !== first.fingerprint);
   });
@@ -201,6 +202,6 @@ test('a handshake waits for an on-demand order no longer than the bound, and lat
     assert.ok('error' in result);
     assert.ok(waited >= 350 && waited < 3_000, `waited ${waited} ms for a 400 ms bound`);
   }
-  await server.waitForLog((l) => l.msg === 'handshake refused' && l.reason === 'no certificate yet: the order has not finished');
+  await server.waitForLog((l) => l.msg === 'handshake refused' && l.reason === 'the order did not finish in time');
   assert.equal(server.logs.filter((l) => l.msg === 'ordering a certificate').length, 1, 'one order, still running');
 });

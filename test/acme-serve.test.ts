@@ -132,6 +132,30 @@ test('http-01 at start: ready before any handshake, the webroot still served; a 
   assert.equal(await third.cli.exited, 0);
 });
 
+test('a failed validation is one error line with the CA\'s problem document, and no new order until the backoff ends',
+  { skip, timeout: 30_000 }, async (t) => {
+    const site = await preparePebble(t);
+    const store = await tempDir(t, 'modfallback-acme-store-');
+    const { cli, port } = await startAcmeCli(t, { directoryUrl: site.directoryUrl, caFile: site.listenerCaFile, store });
+    // Pebble validates tls-alpn-01 where nothing listens: as when the domain's DNS points elsewhere.
+    const pebble = await site.start({ httpPort: await freePort(), tlsPort: await freePort(), validitySeconds: 3600 });
+    const root = await pebble.root();
+    assert.ok('error' in await handshake(port, root, DOMAIN));
+    const failed = await cli.waitForLog((l) => l.msg === 'certificate order failed');
+    assert.equal(failed.level, 'error');
+    const problem = failed.problem as Record<string, unknown>;
+    assert.match(String(problem.type), /^urn:ietf:params:acme:error:/);
+    assert.equal(typeof problem.status, 'number');
+    assert.match(String(problem.detail), /tls-alpn-01/);
+    assert.equal(failed.retryBy, 'the next handshake for the domain');
+    await cli.waitForLog((l) => l.msg === 'handshake refused' && l.reason === 'the order failed');
+    assert.equal(cli.stdout().split('\n').filter((line) => line.includes('"certificate order failed"')).length, 1, 'one line');
+
+    assert.ok('error' in await handshake(port, root, DOMAIN));
+    await cli.waitForLog((l) => l.msg === 'handshake refused' && l.reason === 'no certificate yet, and the last order failed');
+    assert.equal(pebble.orders(), 1, 'no second order within the backoff');
+  });
+
 test('a CA that cannot be reached: one error line with the cause, and the server stays up', async (t) => {
   const store = await tempDir(t, 'modfallback-acme-store-');
   const nobody = await freePort();

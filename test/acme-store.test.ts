@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeFileAtomically } from '../src/tls/acme/atomic-write.js';
+import { defaultStoreDir } from '../src/tls/acme/defaults.js';
 import { caFolderName, openStore } from '../src/tls/acme/store.js';
 import { DOMAIN, handshake, startAcmeCli } from './helpers/acme.js';
 import { freePort } from './helpers/free-port.js';
@@ -41,6 +42,13 @@ test('the store keeps one folder per CA, an account key made once, and the pair 
     assert.equal(loaded.keyPem.trim(), pair.key.trim());
     assert.ok(loaded.certPem.startsWith(pair.cert.trim()), 'the chain, leaf first');
   });
+
+test('the store defaults to the directory systemd makes for the service, else ./acme', () => {
+  assert.equal(defaultStoreDir({ STATE_DIRECTORY: '/var/lib/modfallback' }), '/var/lib/modfallback');
+  assert.equal(defaultStoreDir({ STATE_DIRECTORY: '/var/lib/modfallback:/var/lib/other' }), '/var/lib/modfallback');
+  assert.equal(defaultStoreDir({ STATE_DIRECTORY: '' }), 'acme');
+  assert.equal(defaultStoreDir({}), 'acme');
+});
 
 test('an atomic write replaces the file by rename, leaves no temporary file, and keeps the old file on failure',
   async (t) => {

@@ -95,8 +95,9 @@ export function routeHandshakes(server: HttpsServer, options: HandshakeRouterOpt
         ]);
         clearTimeout(wait);
         if (gone(socket)) return;
-        if (options.state().hasUsableCertificate) handToServer(socket);
-        else refuse(socket, 'no certificate yet: the order has not finished', hello?.serverName);
+        const after = options.state();
+        if (after.hasUsableCertificate) handToServer(socket);
+        else refuse(socket, after.mayOrder ? 'the order did not finish in time' : 'the order failed', hello?.serverName);
       }
     }
   }

@@ -85,6 +85,7 @@ export function createCertificateManager(options: ManagerOptions): CertificateMa
     try {
       const issued = await options.orderer.order(domain, challenge);
       const pair = checkCertificatePair(issued.chainPem, issued.keyPem, { cert: "the CA's certificate", key: 'its key' });
+      if (!pair.covers(domain)) throw new OrderFailure({ detail: `the CA's certificate does not cover ${domain}` });
       const previous = current;
       current = pair;
       failures = 0;

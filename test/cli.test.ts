@@ -62,6 +62,7 @@ test('bad values are usage errors: exit 2 and one line naming the input and the 
     [['--acme', '--acme-email', 'ops at example.com'], /--acme-email.*It must be an email address/],
     [['--acme', '--acme-directory', 'http://acme.example/directory'], /--acme-directory.*https only/],
     [['--acme', '--acme-directory', 'not a url'], /--acme-directory.*absolute https URL/],
+    [['--acme', '--acme-directory', 'https://u:p@acme.example/directory'], /--acme-directory.*user name or password/],
     [['--acme', '--acme-store', ''], /--acme-store.*must name a directory/],
   ];
   for (const [args, message] of cases) {

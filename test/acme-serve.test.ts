@@ -160,7 +160,7 @@ test('a CA that cannot be reached: one error line with the cause, and the server
   const store = await tempDir(t, 'modfallback-acme-store-');
   const nobody = await freePort();
   const { cli, port } = await startAcmeCli(t, {
-    directoryUrl: `https://127.0.0.1:${nobody}/dir`, caFile: '/dev/null', store, extra: ['--http-port', '0'],
+    directoryUrl: `https://127.0.0.1:${nobody}/dir`, store, extra: ['--http-port', '0'],
   });
   const failed = await cli.waitForLog((l) => l.msg === 'certificate order failed');
   assert.equal(failed.level, 'error');

@@ -36,8 +36,8 @@ export async function handshake(port: number, ca: string, servername: string | u
 
 export interface AcmeCliOptions {
   readonly directoryUrl: string;
-  /** Trusted for the CA's own https (Pebble's listener), as NODE_EXTRA_CA_CERTS. */
-  readonly caFile: string;
+  /** Trusted for the CA's own https (Pebble's listener), as NODE_EXTRA_CA_CERTS; none when undefined. */
+  readonly caFile?: string;
   readonly store: string;
   readonly port?: number;
   readonly extra?: readonly string[];
@@ -49,7 +49,7 @@ export async function startAcmeCli(t: TestContext, options: AcmeCliOptions): Pro
     'serve', '--acme', '--acme-directory', options.directoryUrl, '--acme-store', options.store,
     '--acme-email', 'ops@example.com', '--host', '127.0.0.1', '--port', String(options.port ?? 0),
     '--log-level', 'debug', ...(options.extra ?? []),
-  ], { env: { NODE_EXTRA_CA_CERTS: options.caFile } });
+  ], options.caFile === undefined ? {} : { env: { NODE_EXTRA_CA_CERTS: options.caFile } });
   const listening = await cli.waitForLog((line) => line.msg === 'listening');
   return { cli, port: Number(listening.port) };
 }

@@ -42,7 +42,7 @@ test('bad values are usage errors: exit 2 and one line naming the input and the 
     [['serve', 'extra'], /too many arguments for 'serve'/],
     [['--cert', 'a.pem'], /--key is required with --cert/],
     [['--key', 'a.pem'], /--cert is required with --key/],
-    [[], /--cert and --key are required \(or --dev/],
+    [[], /--cert and --key are required \(or --acme, to get a certificate from Let.s Encrypt; or --dev/],
     [['--dev', '--cert', 'a.pem'], /--dev makes its own certificate/],
     [['certs', '--domain', '-x.com'], /--domain/],
     [['--prot', '1'], /^modfallback: unknown option '--prot' \(did you mean --port\?\)\n$/],
@@ -54,6 +54,16 @@ test('bad values are usage errors: exit 2 and one line naming the input and the 
     [['--max-header-size', '10'], /--max-header-size.*from 1024/],
     [['--max-url-length', 'long'], /--max-url-length/],
     [['--http-port', '99999'], /--http-port/],
+    [['--acme', '--cert', 'a.pem', '--key', 'b.pem'], /--acme gets its own certificate; drop --cert and --key/],
+    [['--acme', '--key', 'b.pem'], /--acme gets its own certificate/],
+    [['--acme', '--dev'], /--acme and --dev are two ways to get a certificate; use one/],
+    [['--dev', '--acme-email', 'ops@example.com'], /--acme-email needs --acme/],
+    [['--cert', 'a.pem', '--key', 'b.pem', '--acme-store', '/var/lib/x'], /--acme-store needs --acme/],
+    [['--acme', '--acme-email', 'ops at example.com'], /--acme-email.*It must be an email address/],
+    [['--acme', '--acme-directory', 'http://acme.example/directory'], /--acme-directory.*https only/],
+    [['--acme', '--acme-directory', 'not a url'], /--acme-directory.*absolute https URL/],
+    [['--acme', '--acme-directory', 'https://u:p@acme.example/directory'], /--acme-directory.*user name or password/],
+    [['--acme', '--acme-store', ''], /--acme-store.*must name a directory/],
   ];
   for (const [args, message] of cases) {
     const result = await cli(args);
@@ -137,6 +147,15 @@ test('options come from the environment too, flags winning', async (t) => {
   const flagWins = await cli(['--port', '8443', '--mirror', 'https://proxy.golang.org']);
   assert.equal(flagWins.code, 2);
   assert.match(flagWins.stderr, /--cert and --key are required/, 'got past both bad environment values');
+});
+
+test('--acme from the environment is refused beside --cert and --key from the environment', async (t) => {
+  withEnv(t, 'MODFALLBACK_ACME', '1');
+  withEnv(t, 'MODFALLBACK_CERT', 'a.pem');
+  withEnv(t, 'MODFALLBACK_KEY', 'b.pem');
+  const result = await cli([]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /^modfallback: --acme gets its own certificate/);
 });
 
 test('--help and --version exit 0 on stdout', async () => {

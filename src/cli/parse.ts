@@ -84,25 +84,54 @@ export function parseCertName(text: string): string {
  * mirror appears like this in every go-import tag; --primary and --fallback too.
  */
 export function parseBaseUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new InvalidArgumentError('It must be an absolute http or https URL, like https://example.com.');
-  }
+  const url = absoluteUrl(text, 'http or https URL, like https://example.com');
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InvalidArgumentError('It must be an https (or http) URL.');
   }
   if (url.search !== '' || text.includes('?')) throw new InvalidArgumentError('It must not have a query.');
   if (url.hash !== '' || text.includes('#')) throw new InvalidArgumentError('It must not have a fragment.');
-  if (url.username !== '' || url.password !== '') {
-    throw new InvalidArgumentError('It must not contain a user name or password: every answer would publish it.');
-  }
+  refuseCredentials(url, ': every answer would publish it');
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function absoluteUrl(text: string, example: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new InvalidArgumentError(`It must be an absolute ${example}.`);
+  }
+}
+
+function refuseCredentials(url: URL, why: string): void {
+  if (url.username !== '' || url.password !== '') {
+    throw new InvalidArgumentError(`It must not contain a user name or password${why}.`);
+  }
 }
 
 export function parseLogLevel(text: string): LogLevel {
   const level = LOG_LEVELS.find((l) => l === text);
   if (level === undefined) throw new InvalidArgumentError(`It must be one of: ${LOG_LEVELS.join(', ')}.`);
   return level;
+}
+
+/** An ACME account contact: an email address, which the CA writes to about expiring certificates. */
+export function parseEmail(text: string): string {
+  if (!/^[^\s@,;<>"]+@[^\s@,;<>"]+\.[^\s@,;<>".]+$/.test(text)) {
+    throw new InvalidArgumentError('It must be an email address, like ops@example.com.');
+  }
+  return text;
+}
+
+/** An ACME directory URL: https only (RFC 8555 section 6.1), no credentials. */
+export function parseDirectoryUrl(text: string): string {
+  const url = absoluteUrl(text, 'https URL, like https://acme-v02.api.letsencrypt.org/directory');
+  if (url.protocol !== 'https:') throw new InvalidArgumentError('It must be an https URL: ACME runs over https only.');
+  refuseCredentials(url, '');
+  return url.href;
+}
+
+/** A file or directory name: anything but empty. */
+export function parsePath(text: string): string {
+  if (text === '') throw new InvalidArgumentError('It must name a directory.');
+  return text;
 }

@@ -6,8 +6,10 @@ import { DEFAULT_CACHE_MAX_AGE, DEFAULT_MAX_URL_LENGTH } from '../core/config.js
 import { UsageError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../serve/limits.js';
 import {
-  LOG_LEVELS, parseLogLevel, parsePort, parseSeconds, parseSecondsAsMs, wholeNumber, type LogLevel,
+  LOG_LEVELS, parseDirectoryUrl, parseEmail, parseLogLevel, parsePath, parsePort, parseSeconds, parseSecondsAsMs,
+  wholeNumber, type LogLevel,
 } from './parse.js';
+import { LETS_ENCRYPT_PRODUCTION, defaultStoreDir } from '../tls/acme/defaults.js';
 import { serve, type CertificateSource, type ServeOptions } from '../serve/start.js';
 
 interface ServeFlags {
@@ -17,6 +19,10 @@ interface ServeFlags {
   key?: string;
   dev?: boolean;
   certsDir: string;
+  acme?: boolean;
+  acmeEmail?: string;
+  acmeDirectory?: string;
+  acmeStore?: string;
   mirror: string;
   domain: string;
   cacheMaxAge: number;
@@ -49,6 +55,12 @@ export function addServeCommand(program: Command): void {
     .addOption(option('--key <file>', 'PEM private key of the certificate', 'KEY'))
     .addOption(option('--dev', 'use development certificates in --certs-dir, making them if missing', 'DEV'))
     .addOption(certsDirOption('--certs-dir <dir>', 'where --dev keeps its certificates'))
+    .addOption(option('--acme', 'get and renew the certificate from an ACME CA (Let\'s Encrypt) instead of --cert/--key', 'ACME'))
+    .addOption(option('--acme-email <address>', 'contact address of the ACME account', 'ACME_EMAIL').argParser(parseEmail))
+    .addOption(option('--acme-directory <url>', 'ACME directory URL (default: Let\'s Encrypt production)', 'ACME_DIRECTORY')
+      .argParser(parseDirectoryUrl))
+    .addOption(option('--acme-store <dir>', 'keeps the ACME account key and the certificate (default: $STATE_DIRECTORY, else ./acme)',
+      'ACME_STORE').argParser(parsePath))
     .addOption(mirrorOption('module mirror the go command is sent to'))
     .addOption(domainOption())
     .addOption(option('--cache-max-age <seconds>', 'how long clients and CDNs may cache an answer', 'CACHE_MAX_AGE')
@@ -111,6 +123,20 @@ function toServeOptions(flags: ServeFlags): ServeOptions {
 }
 
 function certificateSource(flags: ServeFlags): CertificateSource {
+  if (flags.acme === true) {
+    if (flags.dev === true) throw new UsageError('--acme and --dev are two ways to get a certificate; use one');
+    if (flags.cert !== undefined || flags.key !== undefined) {
+      throw new UsageError('--acme gets its own certificate; drop --cert and --key, or drop --acme');
+    }
+    return { kind: 'acme', acme: {
+      directoryUrl: flags.acmeDirectory ?? LETS_ENCRYPT_PRODUCTION,
+      email: flags.acmeEmail,
+      storeDir: flags.acmeStore ?? defaultStoreDir(process.env),
+    } };
+  }
+  const stray = ([['--acme-email', flags.acmeEmail], ['--acme-directory', flags.acmeDirectory], ['--acme-store', flags.acmeStore]] as const)
+    .find(([, value]) => value !== undefined);
+  if (stray !== undefined) throw new UsageError(`${stray[0]} needs --acme`);
   if (flags.dev === true) {
     if (flags.cert !== undefined || flags.key !== undefined) {
       throw new UsageError('--dev makes its own certificate; drop --cert and --key, or drop --dev');
@@ -121,7 +147,8 @@ function certificateSource(flags: ServeFlags): CertificateSource {
     return { kind: 'files', files: { cert: flags.cert, key: flags.key } };
   }
   if (flags.cert === undefined && flags.key === undefined) {
-    throw new UsageError('--cert and --key are required (or --dev, for development certificates made in --certs-dir, ./certs by default)');
+    throw new UsageError('--cert and --key are required (or --acme, to get a certificate from Let\'s Encrypt; ' +
+      'or --dev, for development certificates made in --certs-dir, ./certs by default)');
   }
   throw new UsageError(flags.cert === undefined ? '--cert is required with --key' : '--key is required with --cert');
 }

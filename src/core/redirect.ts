@@ -1,6 +1,6 @@
 // The pure core of the optional plain-http listener: ACME http-01 challenges
-// are served from a webroot (so certbot can renew on the standby), everything
-// else is sent to https with the same path and query.
+// are looked up (in --acme's memory, or a webroot so that certbot can renew on
+// the standby), everything else is sent to https with the same path and query.
 import { checkRequestHead, plainError, type Answer, type RequestHead } from './answer.js';
 
 export interface RedirectConfig {
@@ -8,7 +8,7 @@ export interface RedirectConfig {
   /** The https port redirects point at. */
   readonly httpsPort: number;
   readonly maxUrlLength: number;
-  /** Whether challenges are answered (an --acme-webroot was given). */
+  /** Whether challenges are answered (--acme, or an --acme-webroot, was given). */
   readonly acme: boolean;
 }
 

@@ -1,5 +1,6 @@
 // The optional plain-http listener: a thin shell around core/redirect.ts's
-// decision that reads ACME challenge files from the webroot.
+// decision that answers ACME http-01 challenges, from memory (--acme's own
+// orders) or from files in the webroot (certbot's).
 import { lstat, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -13,23 +14,29 @@ export interface HttpServerOptions extends Logging {
   readonly config: Omit<RedirectConfig, 'acme'>;
   /** Directory certbot --webroot writes to; challenges live under .well-known/acme-challenge/. */
   readonly webroot: string | undefined;
+  /** The key authorization --acme keeps in memory for a token, looked up before the webroot. */
+  readonly challenges?: ((token: string) => string | undefined) | undefined;
   readonly limits: Limits;
 }
 
 // Challenge files hold one key authorization, well under this.
 const MAX_CHALLENGE_BYTES = 4096;
 
-export function createHttpServer({ config, webroot, limits, logger, logRequest }: HttpServerOptions): Server {
-  const decide = createHttpResponder({ ...config, acme: webroot !== undefined });
+const found = (keyAuthorization: string) => answer('acme-challenge', 'text/plain', 'no-store', keyAuthorization);
+
+export function createHttpServer({ config, webroot, challenges, limits, logger, logRequest }: HttpServerOptions): Server {
+  const decide = createHttpResponder({ ...config, acme: webroot !== undefined || challenges !== undefined });
   const missing = plainError('not-found', 'No such ACME challenge.');
   const server = createServer(serverOptions(limits));
   applyLimits(server, limits, logger, 'http');
   answerRequests(server, (head) => {
     const decision = decide(head);
     if (decision.kind !== 'challenge') return decision;
+    const remembered = challenges?.(decision.token);
+    if (remembered !== undefined) return found(remembered);
     if (webroot === undefined) return missing;
     return readChallenge(join(webroot, ACME_PREFIX, decision.token)).then((content) =>
-      content === null ? missing : answer('acme-challenge', 'text/plain', 'no-store', content));
+      content === null ? missing : found(content));
   }, { logger, logRequest });
   return server;
 }

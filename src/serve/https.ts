@@ -8,15 +8,14 @@ import { createResponder } from '../core/respond.js';
 
 export interface FallbackServerOptions extends Logging {
   readonly config: FallbackConfig;
-  /** PEM certificate (chain) and private key. */
-  readonly tls: { readonly cert: string; readonly key: string };
+  /** PEM certificate (chain) and private key; undefined while ACME has none yet. */
+  readonly tls: { readonly cert: string; readonly key: string } | undefined;
   readonly limits: Limits;
 }
 
 export function createFallbackServer({ config, tls, limits, logger, logRequest }: FallbackServerOptions): Server {
   const server = createServer({
-    cert: tls.cert,
-    key: tls.key,
+    ...tls,
     ALPNProtocols: ['http/1.1'],
     handshakeTimeout: limits.handshakeTimeoutMs,
     ...serverOptions(limits),

@@ -1,13 +1,14 @@
-// The serve command: load and check the certificate, build the servers, listen,
-// say what it is doing, reload the certificate on SIGHUP or change, and stop
-// gracefully on SIGTERM or SIGINT.
+// The serve command: find the certificate (files, development ones, or ACME),
+// build the servers, listen, say what it is doing, keep the certificate current
+// (reload on SIGHUP or change, or ACME renewal), and stop gracefully on SIGTERM
+// or SIGINT.
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import closeWithGrace from 'close-with-grace';
-import { loadCertificatePair, type CertificateFiles } from '../tls/certificate.js';
+import type { CertificateFiles } from '../tls/certificate.js';
 import type { FallbackConfig } from '../core/config.js';
 import { drain } from './drain.js';
 import { StartupError, describeFsError } from '../cli/errors.js';
@@ -17,14 +18,16 @@ import { listen } from './listen.js';
 import { createLogging, flushLogger, type Logger } from '../log/logger.js';
 import { terminalFormat } from '../log/terminal.js';
 import type { LogLevel } from '../cli/parse.js';
-import { logCertificate, watchCertificate, type CertificateReloader } from '../tls/reload.js';
 import { createFallbackServer } from './https.js';
+import { fileCertificates, type CertificateProvider } from '../tls/provider.js';
+import type { AcmeSettings } from '../tls/acme/provider.js';
 import { writeStderr } from '../log/stderr.js';
 
-/** Where the certificate comes from: files the operator names, or made for development. */
+/** Where the certificate comes from: files the operator names, made for development, or an ACME CA. */
 export type CertificateSource =
   | { readonly kind: 'files'; readonly files: CertificateFiles }
-  | { readonly kind: 'dev'; readonly dir: string };
+  | { readonly kind: 'dev'; readonly dir: string }
+  | { readonly kind: 'acme'; readonly acme: AcmeSettings };
 
 /** The optional plain-http listener. */
 export interface HttpListener {
@@ -47,16 +50,16 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions): Promise<void> {
   const { config, limits } = options;
   const { logger, logRequest } = createLogging(options.logLevel, undefined, await terminalFormat());
-  const { files, caFile } = await resolveCertificate(options.certificate, config.domain);
-  const pair = loadCertificatePair(files);
+  const { certificate, caFile } = await resolveCertificate(options, logger);
   if (options.http?.acmeWebroot !== undefined) checkDirectory(options.http.acmeWebroot, '--acme-webroot');
 
   let https: HttpsServer;
   try {
-    https = createFallbackServer({ config, tls: { cert: pair.certPem, key: pair.keyPem }, limits, logger, logRequest });
+    https = createFallbackServer({ config, tls: certificate.initial, limits, logger, logRequest });
   } catch (error) {
-    throw new StartupError(`--cert ${files.cert}, --key ${files.key}: TLS cannot use this pair: ${String(error)}`);
+    throw new StartupError(`${certificate.label}: TLS cannot use this pair: ${String(error)}`);
   }
+  certificate.attach(https);
   await listen(https, options.port, options.host, '--port');
   const port = (https.address() as AddressInfo).port;
   const servers: (HttpsServer | HttpServer)[] = [https];
@@ -64,6 +67,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const http = createHttpServer({
       config: { domain: config.domain, httpsPort: port, maxUrlLength: config.maxUrlLength },
       webroot: options.http.acmeWebroot,
+      challenges: certificate.httpChallenge,
       limits,
       logger,
       logRequest,
@@ -77,9 +81,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     servers.push(http);
   }
 
-  logCertificate(logger, pair, files, config.domain, 'start');
-  const reloader = watchCertificate(https, files, pair, config.domain, logger);
-  process.on('SIGHUP', () => { reloader.reload('SIGHUP'); });
+  certificate.start();
+  process.on('SIGHUP', () => { certificate.reload(); });
 
   logger.info({
     domain: config.domain,
@@ -89,11 +92,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     port,
     httpPort: servers[1] === undefined ? undefined : (servers[1].address() as AddressInfo).port,
     acmeWebroot: options.http?.acmeWebroot,
+    ...certificate.summary,
     limits,
     node: process.version,
   }, 'listening');
   writeStderr(banner(options, port, caFile));
-  stopOnSignal(servers, reloader, limits.drainTimeoutMs, logger);
+  stopOnSignal(servers, certificate, limits.drainTimeoutMs, logger);
 }
 
 function checkDirectory(dir: string, option: string): void {
@@ -107,15 +111,25 @@ function checkDirectory(dir: string, option: string): void {
 }
 
 async function resolveCertificate(
-  source: CertificateSource, domain: string,
-): Promise<{ files: CertificateFiles; caFile?: string }> {
-  if (source.kind === 'files') return { files: source.files };
-  // Loaded only here: serving real certificates never pays for X.509 generation.
+  options: ServeOptions, logger: Logger,
+): Promise<{ certificate: CertificateProvider; caFile?: string }> {
+  const source = options.certificate;
+  const domain = options.config.domain;
+  if (source.kind === 'files') return { certificate: fileCertificates(source.files, domain, logger) };
+  // Each loaded only here: serving files never pays for X.509 generation or the ACME client.
+  if (source.kind === 'acme') {
+    const { acmeCertificates } = await import('../tls/acme/provider.js');
+    return {
+      certificate: await acmeCertificates(source.acme, {
+        domain, httpChallenges: options.http !== undefined, handshakeTimeoutMs: options.limits.handshakeTimeoutMs, logger,
+      }),
+    };
+  }
   const { describeDevCertificates, ensureDevCertificates } = await import('../certs/files.js');
   const dev = await ensureDevCertificates(source.dir, domain);
   writeStderr(`modfallback: ${describeDevCertificates(dev)}\n`);
   const { paths } = dev;
-  return { files: { cert: paths.cert, key: paths.key }, caFile: paths.ca };
+  return { certificate: fileCertificates({ cert: paths.cert, key: paths.key }, domain, logger), caFile: paths.ca };
 }
 
 /** Human lines on stderr: what is being served, and a command that proves it. */
@@ -138,7 +152,7 @@ function shellPath(file: string): string {
 }
 
 function stopOnSignal(
-  servers: readonly (HttpsServer | HttpServer)[], reloader: CertificateReloader, drainTimeoutMs: number, logger: Logger,
+  servers: readonly (HttpsServer | HttpServer)[], certificate: CertificateProvider, drainTimeoutMs: number, logger: Logger,
 ): void {
   closeWithGrace({
     // SIGHUP reloads the certificate instead (see above).
@@ -149,7 +163,7 @@ function stopOnSignal(
   }, async ({ signal, err }) => {
     if (err !== undefined) logger.fatal({ err }, 'unexpected error; stopping');
     else logger.info({ signal }, 'stopping: finishing in-flight requests');
-    reloader.close();
+    certificate.close();
     const results = await Promise.all(servers.map((server) => drain(server, drainTimeoutMs)));
     const forced = results.some((r) => r.forced);
     logger.info({ forced }, forced ? 'stopped; connections still open at the deadline were cut' : 'stopped');

@@ -16,6 +16,8 @@ export interface CertificatePair {
   readonly keyPem: string;
   /** DNS names and IP addresses the leaf certificate covers. */
   readonly names: readonly string[];
+  /** The issuer's distinguished name, one line ("CN=R11, O=Let's Encrypt, C=US"). */
+  readonly issuer: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
   /** Whether the leaf covers a host name (wildcards as a TLS client matches them). */
@@ -28,27 +30,37 @@ const DAY = 24 * 60 * 60 * 1000;
 export const EXPIRY_WARNING_DAYS = 14;
 
 export function loadCertificatePair(files: CertificateFiles): CertificatePair {
-  const certPem = readText(files.cert, '--cert');
-  const keyPem = readText(files.key, '--key');
+  return checkCertificatePair(readText(files.cert, '--cert'), readText(files.key, '--key'),
+    { cert: `--cert ${files.cert}`, key: `--key ${files.key}` });
+}
 
+/**
+ * Parses a chain and its key and checks that they belong together; each
+ * problem is a StartupError naming the input by its label (an option and
+ * its file, or a file of the ACME store).
+ */
+export function checkCertificatePair(
+  certPem: string, keyPem: string, labels: { readonly cert: string; readonly key: string },
+): CertificatePair {
   if (!certPem.includes(PEM_CERTIFICATE)) {
-    throw new StartupError(`--cert ${files.cert}: not a PEM certificate (expected "${PEM_CERTIFICATE}")`);
+    throw new StartupError(`${labels.cert}: not a PEM certificate (expected "${PEM_CERTIFICATE}")`);
   }
   let leaf: X509Certificate;
   try {
     // The first block of a full-chain file is the server's own certificate.
     leaf = new X509Certificate(certPem);
   } catch {
-    throw new StartupError(`--cert ${files.cert}: the PEM certificate cannot be parsed`);
+    throw new StartupError(`${labels.cert}: the PEM certificate cannot be parsed`);
   }
-  const key = parseKey(keyPem, files.key);
+  const key = parseKey(keyPem, labels.key);
   if (!leaf.checkPrivateKey(key)) {
-    throw new StartupError(`--key ${files.key} does not match the certificate in --cert ${files.cert}`);
+    throw new StartupError(`${labels.key} does not match the certificate in ${labels.cert}`);
   }
   return {
     certPem,
     keyPem,
     names: subjectNames(leaf),
+    issuer: leaf.issuer.replace(/\n/g, ', '),
     notBefore: new Date(leaf.validFrom),
     notAfter: new Date(leaf.validTo),
     covers: (host) => (isIP(host) !== 0 ? leaf.checkIP(host) : leaf.checkHost(host)) !== undefined,
@@ -82,15 +94,15 @@ function readText(file: string, option: string): string {
   }
 }
 
-function parseKey(pem: string, file: string): KeyObject {
+function parseKey(pem: string, label: string): KeyObject {
   // Told apart by its PEM header: OpenSSL's errors for a missing passphrase differ between versions.
   if (ENCRYPTED_KEY.test(pem)) {
-    throw new StartupError(`--key ${file}: the private key is encrypted; give the server an unencrypted key readable only by it`);
+    throw new StartupError(`${label}: the private key is encrypted; give the server an unencrypted key readable only by it`);
   }
   try {
     return createPrivateKey(pem);
   } catch {
-    throw new StartupError(`--key ${file}: not a PEM private key`);
+    throw new StartupError(`${label}: not a PEM private key`);
   }
 }
 

@@ -25,6 +25,11 @@ export function logCertificate(logger: Logger, pair: CertificatePair, files: Cer
   for (const warning of certificateWarnings(pair, domain, new Date())) logger.warn({ file: files.cert }, warning);
 }
 
+/** Swaps a checked pair into the running server: new connections get it, open ones keep theirs. */
+export function useCertificate(server: Server, pair: CertificatePair): void {
+  server.setSecureContext({ cert: pair.certPem, key: pair.keyPem });
+}
+
 export function watchCertificate(
   server: Server, files: CertificateFiles, initial: CertificatePair, domain: string, logger: Logger,
 ): CertificateReloader {
@@ -35,7 +40,7 @@ export function watchCertificate(
       const pair = loadCertificatePair(files);
       // A file event with nothing new (a touch, an editor's temp file) is no reload.
       if (reason === 'file change' && pair.certPem === current.certPem && pair.keyPem === current.keyPem) return true;
-      server.setSecureContext({ cert: pair.certPem, key: pair.keyPem });
+      useCertificate(server, pair);
       current = pair;
       logCertificate(logger, pair, files, domain, reason);
       return true;

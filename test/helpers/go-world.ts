@@ -52,8 +52,12 @@ export interface GoWorldOptions {
   readonly mirrorBasePath?: string;
   /** The --mirror modfallback is started with. */
   readonly fallbackMirror?: string;
-  /** Replaces modfallback with another vanity server (the negative controls). */
+  /** Replaces modfallback with another vanity server (the negative controls, or one with its own certificate). */
   readonly vanity?: (t: TestContext, tls: ServerOptions) => Promise<VanityServer>;
+  /** The mirror's certificate, when it is not to come from the world's own test CA. */
+  readonly mirrorTls?: { readonly cert: string; readonly key: string };
+  /** The only root the go command trusts (SSL_CERT_FILE); the world's own test CA unless given. */
+  readonly rootCaFile?: string;
 }
 
 /** The go command's version, or null when there is none on PATH. */
@@ -68,7 +72,7 @@ export async function startGoWorld(t: TestContext, options: GoWorldOptions): Pro
   const mirrorTls = await pki.issue('mirror', [MIRROR_HOST]);
   const notFoundTls = await pki.issue('notfound', [NOT_FOUND_PROXY_HOST]);
 
-  const mirror = await startModuleMirror(t, mirrorTls, options.modules, options.mirrorBasePath);
+  const mirror = await startModuleMirror(t, options.mirrorTls ?? mirrorTls, options.modules, options.mirrorBasePath);
   const notFoundProxy = await startRecordingServer(t, notFoundTls);
   const vanity = options.vanity !== undefined
     ? await options.vanity(t, vanityTls)
@@ -115,7 +119,7 @@ export async function startGoWorld(t: TestContext, options: GoWorldOptions): Pro
         HTTP_PROXY: proxy.url,
         NO_PROXY: '',
         // Only the test CA is trusted: SSL_CERT_DIR names an empty directory.
-        SSL_CERT_FILE: pki.caFile,
+        SSL_CERT_FILE: options.rootCaFile ?? pki.caFile,
         SSL_CERT_DIR: certDir,
       };
       return {

@@ -32,19 +32,22 @@ test('failed orders back off from a minute to an hour', () => {
 test('timers never overflow, and the next timed order follows the certificate and the challenge available', () => {
   assert.equal(timerDelay(T0 + 60 * DAY, T0), MAX_TIMER_MS, 'a 60-day wait is cut to what a timer holds, then re-planned');
   assert.equal(timerDelay(T0 - 5, T0), 0);
-  const cases: [current: typeof ninetyDays | undefined, http: boolean, retryAt: number, next: number | undefined][] = [
-    [ninetyDays, true, 0, T0 + 60 * DAY],
-    [ninetyDays, false, 0, T0 + 60 * DAY],
-    [ninetyDays, true, T0 + 61 * DAY, T0 + 61 * DAY],
-    [ninetyDays, true, T0 + 91 * DAY, T0 + 91 * DAY],
-    // tls-alpn-01 past the end: only a handshake (clients reach this server) starts an order.
-    [ninetyDays, false, T0 + 91 * DAY, undefined],
-    [undefined, true, 0, 0],
-    [undefined, true, T0, T0],
-    [undefined, false, 0, undefined],
+  const cases: [current: typeof ninetyDays | undefined, http: boolean, retryAt: number, now: number, next: number | undefined][] = [
+    [ninetyDays, true, 0, T0, T0 + 60 * DAY],
+    [ninetyDays, false, 0, T0, T0 + 60 * DAY],
+    [ninetyDays, true, T0 + 61 * DAY, T0, T0 + 61 * DAY],
+    [ninetyDays, true, T0 + 91 * DAY, T0, T0 + 91 * DAY],
+    // tls-alpn-01 past the end: only a handshake (clients reach this server) starts an order,
+    [ninetyDays, false, T0 + 91 * DAY, T0, undefined],
+    // also when the certificate has already run out (a restart of an expired standby orders nothing).
+    [ninetyDays, false, 0, T0 + 91 * DAY, undefined],
+    [ninetyDays, true, 0, T0 + 91 * DAY, T0 + 60 * DAY],
+    [undefined, true, 0, T0, 0],
+    [undefined, true, T0, T0, T0],
+    [undefined, false, 0, T0, undefined],
   ];
-  for (const [current, http, retryAt, next] of cases) {
-    assert.equal(nextOrderTime(current, http, retryAt), next, JSON.stringify({ current, http, retryAt }));
+  for (const [current, http, retryAt, now, next] of cases) {
+    assert.equal(nextOrderTime(current, http, retryAt, now), next, JSON.stringify({ current, http, retryAt, now }));
   }
 });
 

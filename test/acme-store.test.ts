@@ -65,7 +65,7 @@ test('an atomic write replaces the file by rename, leaves no temporary file, and
     // A directory where the file should go: the rename fails, and nothing is left behind.
     const blocked = join(dir, 'blocked');
     await mkdir(join(blocked, 'inside'), { recursive: true });
-    await assert.rejects(writeFileAtomically(blocked, 'x', 0o600));
+    await assert.rejects(writeFileAtomically(blocked, 'x', 0o600), { code: /^(EISDIR|ENOTEMPTY|EEXIST)$/ });
     assert.deepEqual((await readdir(dir)).sort(), ['blocked', 'key.pem']);
     assert.deepEqual(await readdir(blocked), ['inside'], 'what was there is untouched');
   });

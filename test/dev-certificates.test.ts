@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, startCli } from './helpers/process.js';
@@ -65,4 +65,15 @@ test('MODFALLBACK_DEV=false with --cert and --key starts, as a systemd unit may 
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0, `MODFALLBACK_DEV=${value}`);
   }
+});
+
+test('serve --dev with a damaged CA: one line naming its files and the way out, exit 1', async (t) => {
+  const dir = await tempDir(t, 'modfallback-dev-damaged-');
+  await writeFile(join(dir, 'ca.pem'), 'not a certificate\n');
+  await writeFile(join(dir, 'ca-key.pem'), 'not a key\n');
+  const result = await runCli(t, ['--dev', '--certs-dir', dir, ...LOOPBACK]);
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr, `modfallback: ${join(dir, 'ca.pem')}, ${join(dir, 'ca-key.pem')}: not a PEM certificate and its ` +
+    'private key; move them away to make a new development CA, or run modfallback certs --force\n');
+  assert.equal(result.stdout, '');
 });

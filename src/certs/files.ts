@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { certificatePaths, type CertificatePaths } from './paths.js';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { StartupError, describeFsError } from '../cli/errors.js';
 import { createAuthority, issueServerCertificate, type PemPair } from './issue.js';
 
@@ -51,6 +51,7 @@ export async function ensureDevCertificates(dir: string, domain: string): Promis
   const writePair = pairWriter('--certs-dir');
   const made: DevCertificates['made'][number][] = [];
   let authority = await readPair(paths.ca, paths.caKey);
+  if (authority !== null) checkAuthority(authority, paths);
   if (authority === null) {
     authority = await createAuthority('modfallback development CA');
     await writePair(paths.ca, paths.caKey, authority);
@@ -85,6 +86,20 @@ function isFreshFor(certPem: string, domain: string): boolean {
     return cert.checkHost(domain) !== undefined && Date.now() < renewAt;
   } catch {
     return false;
+  }
+}
+
+/** A CA pair that cannot sign is one clear line naming its files, not a library's error. */
+function checkAuthority(authority: PemPair, paths: CertificatePaths): void {
+  let matches: boolean;
+  try {
+    matches = new X509Certificate(authority.cert).checkPrivateKey(createPrivateKey(authority.key));
+  } catch {
+    matches = false;
+  }
+  if (!matches) {
+    throw new StartupError(`${paths.ca}, ${paths.caKey}: not a PEM certificate and its private key; ` +
+      'move them away to make a new development CA, or run modfallback certs --force');
   }
 }
 

@@ -19,7 +19,7 @@ const GIT_TIMEOUT_MS = 60_000;
 const GONE = new Set([404, 410]);
 
 /** The URL of a module's go-get page on a server standing for the domain. */
-export function goGetUrl(base: string, domain: string, modulePath: string): string {
+function goGetUrl(base: string, domain: string, modulePath: string): string {
   const path = modulePath.slice(domain.length);
   return `${base}${path === '' ? '/' : path}?go-get=1`;
 }
@@ -48,7 +48,7 @@ export async function primaryVersions(get: Get, tag: GoImport, modulePath: strin
 
 async function gitVersions(tag: GoImport, modulePath: string): Promise<string[]> {
   try {
-    const { stdout } = await run('git', ['ls-remote', '--tags', '--refs', tag.repoRoot], {
+    const { stdout } = await run('git', ['ls-remote', '--tags', '--refs', '--', tag.repoRoot], {
       timeout: GIT_TIMEOUT_MS,
       maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },

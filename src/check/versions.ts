@@ -7,7 +7,7 @@ import semver from 'semver';
 const MODULE_VERSION = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
 const MAJOR_SUFFIX = /\/v([2-9]|[1-9][0-9]+)$/;
 
-export function isModuleVersion(text: string): boolean {
+function isModuleVersion(text: string): boolean {
   return MODULE_VERSION.test(text);
 }
 

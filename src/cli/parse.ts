@@ -130,6 +130,12 @@ export function parseDirectoryUrl(text: string): string {
   return url.href;
 }
 
+/** A listen address or host name: anything but empty, which would quietly mean every interface. */
+export function parseHost(text: string): string {
+  if (text === '') throw new InvalidArgumentError('It must be an address of this machine, like 127.0.0.1 or ::; leave it out for every interface.');
+  return text;
+}
+
 /** A file or directory name: anything but empty. */
 export function parsePath(text: string): string {
   if (text === '') throw new InvalidArgumentError('It must name a directory.');

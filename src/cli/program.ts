@@ -23,7 +23,7 @@ export interface Io {
 const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  // A function: making process.stderr costs a serve start about a millisecond it does not need.
+  // Asked only when a command shows progress.
   stderrIsTty: () => process.stderr.isTTY,
   stderrColumns: () => process.stderr.columns,
 };

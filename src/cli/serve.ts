@@ -6,11 +6,12 @@ import { DEFAULT_CACHE_MAX_AGE, DEFAULT_MAX_URL_LENGTH } from '../core/config.js
 import { UsageError } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../serve/limits.js';
 import {
-  LOG_LEVELS, parseDirectoryUrl, parseEmail, parseLogLevel, parsePath, parsePort, parseSeconds, parseSecondsAsMs,
+  LOG_LEVELS, parseDirectoryUrl, parseEmail, parseHost, parseLogLevel, parsePath, parsePort, parseSeconds, parseSecondsAsMs,
   wholeNumber, type LogLevel,
 } from './parse.js';
 import { LETS_ENCRYPT_PRODUCTION, defaultStoreDir } from '../tls/acme/defaults.js';
 import { serve, type CertificateSource, type ServeOptions } from '../serve/start.js';
+import { writeStderr } from '../log/stderr.js';
 
 interface ServeFlags {
   port: number;
@@ -50,7 +51,7 @@ export function addServeCommand(program: Command): void {
   program.command('serve')
     .description('serve go-import tags for the domain, pointing at the mirror (the default command)')
     .addOption(option('--port <n>', 'TCP port for https', 'PORT').argParser(parsePort).default(443))
-    .addOption(option('--host <address>', 'address to listen on (default: all interfaces)', 'HOST'))
+    .addOption(option('--host <address>', 'address to listen on (default: all interfaces)', 'HOST').argParser(parseHost))
     .addOption(option('--cert <file>', 'PEM certificate, or full chain, for the domain', 'CERT'))
     .addOption(option('--key <file>', 'PEM private key of the certificate', 'KEY'))
     .addOption(option('--dev', 'use development certificates in --certs-dir, making them if missing', 'DEV'))
@@ -87,12 +88,24 @@ export function addServeCommand(program: Command): void {
     .addOption(option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'LOG_LEVEL')
       .argParser(parseLogLevel).default('info'))
     .action(async (flags: ServeFlags) => {
-      const options = toServeOptions(flags);
-      await serve(options);
+      const { certificate, ...options } = toServeOptions(flags);
+      await serve({ ...options, certificate: certificate.kind === 'dev' ? await devCertificates(certificate.dir, options.config.domain) : certificate });
     });
 }
 
-function toServeOptions(flags: ServeFlags): ServeOptions {
+/** Where --dev's certificates come from: made or reused in a directory, before the server starts. */
+type CertificateChoice = CertificateSource | { readonly kind: 'dev'; readonly dir: string };
+
+/** Development certificates, made if missing, and one line on stderr saying what was made and where. */
+async function devCertificates(dir: string, domain: string): Promise<CertificateSource> {
+  // Loaded only here: serving real certificates never pays for X.509 generation.
+  const { describeDevCertificates, ensureDevCertificates } = await import('../certs/files.js');
+  const dev = await ensureDevCertificates(dir, domain);
+  writeStderr(`modfallback: ${describeDevCertificates(dev)}\n`);
+  return { kind: 'files', files: { cert: dev.paths.cert, key: dev.paths.key }, localCa: dev.paths.ca };
+}
+
+function toServeOptions(flags: ServeFlags): Omit<ServeOptions, 'certificate'> & { certificate: CertificateChoice } {
   if (flags.acmeWebroot !== undefined && flags.httpPort === undefined) {
     throw new UsageError('--acme-webroot needs --http-port: challenges are served over plain http');
   }
@@ -104,7 +117,8 @@ function toServeOptions(flags: ServeFlags): ServeOptions {
     maxHeaderSize: flags.maxHeaderSize,
     maxConnections: flags.maxConnections,
     drainTimeoutMs: flags.drainTimeout,
-    silentConnectionMs: DEFAULT_LIMITS.silentConnectionMs,
+    // Never shorter than a wait the options allow: an idle keep-alive connection moves nothing either.
+    silentConnectionMs: Math.max(DEFAULT_LIMITS.silentConnectionMs, flags.keepAliveTimeout, flags.headersTimeout, flags.requestTimeout),
   });
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new UsageError('--headers-timeout must not be longer than --request-timeout');
@@ -122,7 +136,7 @@ function toServeOptions(flags: ServeFlags): ServeOptions {
   };
 }
 
-function certificateSource(flags: ServeFlags): CertificateSource {
+function certificateSource(flags: ServeFlags): CertificateChoice {
   if (flags.acme === true) {
     if (flags.dev === true) throw new UsageError('--acme and --dev are two ways to get a certificate; use one');
     if (flags.cert !== undefined || flags.key !== undefined) {

@@ -10,7 +10,7 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = {
 };
 
 /** Escapes text for an HTML attribute value or text node. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 

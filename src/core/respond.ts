@@ -19,7 +19,7 @@ import { createPageRenderer } from './page.js';
 
 export type Responder = (head: RequestHead) => Answer;
 
-export const HEALTH_PATH = '/.ping';
+const HEALTH_PATH = '/.ping';
 const READ_METHODS = new Set(['GET', 'HEAD']);
 const ALLOW = 'GET, HEAD';
 /**

@@ -11,7 +11,7 @@ export type { Logger };
 /** The message of the line logged for each request. */
 export const REQUEST_MESSAGE = 'request';
 /** The longest a line waits in memory before it is written. */
-export const FLUSH_MS = 250;
+const FLUSH_MS = 250;
 /**
  * Lines are written once this many bytes have gathered: one write for a few
  * dozen request lines, where a write each would cost a trip through libuv's

@@ -17,7 +17,7 @@ export async function drain(server: Server, timeoutMs: number): Promise<DrainRes
     });
   });
   // close() already dropped idle connections; busy ones are told to close after
-  // their response (see server.ts) and are dropped here as they become idle.
+  // their response (see handler.ts) and are dropped here as they become idle.
   const sweep = setInterval(() => {
     server.closeIdleConnections();
   }, 50);

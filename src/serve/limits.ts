@@ -62,18 +62,28 @@ export function applyLimits(server: HttpServer | HttpsServer, limits: Limits, lo
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   closeSilentConnections(server, limits.silentConnectionMs);
   server.maxConnections = limits.maxConnections;
-  // A flood drops thousands of connections a second: a line when it starts and
-  // a count when it has lasted a while, never a line each, so that the log
-  // cannot become the bottleneck.
+  // A flood drops thousands of connections a second: a line when it starts,
+  // then a count every 10 s while it lasts, never a line each, so that the log
+  // cannot become the bottleneck. It has ended when 10 s pass with no drop.
   let dropped = 0;
+  let flood: NodeJS.Timeout | undefined;
+  const endOfWindow = (): void => {
+    if (dropped === 0) {
+      flood = undefined;
+      return;
+    }
+    logger.warn({ server: name, dropped }, 'connections refused at the limit in the last 10 s');
+    dropped = 0;
+    flood = setTimeout(endOfWindow, 10_000).unref();
+  };
   server.on('drop', () => {
-    if (dropped++ > 0) return;
+    if (flood !== undefined) {
+      dropped++;
+      return;
+    }
     logger.warn({ server: name, maxConnections: limits.maxConnections },
       'at the connection limit: refusing new connections');
-    setTimeout(() => {
-      if (dropped > 1) logger.warn({ server: name, dropped }, 'connections refused at the limit in the last 10 s');
-      dropped = 0;
-    }, 10_000).unref();
+    flood = setTimeout(endOfWindow, 10_000).unref();
   });
   server.on('error', (error) => {
     // A failure to listen is listen()'s to tell: one line on stderr, and exit 1.

@@ -29,7 +29,7 @@ export function closeSilentConnections(server: HttpServer | HttpsServer, silentM
     watched.set(socket, { moved: movedOn(socket), since: Date.now() });
     socket.once('close', () => { watched.delete(socket); });
   });
-  setInterval(() => {
+  const sweep = setInterval(() => {
     const now = Date.now();
     for (const [socket, seen] of watched) {
       const moved = movedOn(socket);
@@ -41,4 +41,5 @@ export function closeSilentConnections(server: HttpServer | HttpsServer, silentM
       }
     }
   }, silentMs / 3).unref();
+  server.once('close', () => { clearInterval(sweep); });
 }

@@ -23,10 +23,12 @@ import { fileCertificates, type CertificateProvider } from '../tls/provider.js';
 import type { AcmeSettings } from '../tls/acme/provider.js';
 import { writeStderr } from '../log/stderr.js';
 
-/** Where the certificate comes from: files the operator names, made for development, or an ACME CA. */
+/**
+ * Where the certificate comes from: files (the operator's, or development
+ * certificates signed by a local CA, named for the start-up hint), or an ACME CA.
+ */
 export type CertificateSource =
-  | { readonly kind: 'files'; readonly files: CertificateFiles }
-  | { readonly kind: 'dev'; readonly dir: string }
+  | { readonly kind: 'files'; readonly files: CertificateFiles; readonly localCa?: string }
   | { readonly kind: 'acme'; readonly acme: AcmeSettings };
 
 /** The optional plain-http listener. */
@@ -115,21 +117,16 @@ async function resolveCertificate(
 ): Promise<{ certificate: CertificateProvider; caFile?: string }> {
   const source = options.certificate;
   const domain = options.config.domain;
-  if (source.kind === 'files') return { certificate: fileCertificates(source.files, domain, logger) };
-  // Each loaded only here: serving files never pays for X.509 generation or the ACME client.
-  if (source.kind === 'acme') {
-    const { acmeCertificates } = await import('../tls/acme/provider.js');
-    return {
-      certificate: await acmeCertificates(source.acme, {
-        domain, httpChallenges: options.http !== undefined, handshakeTimeoutMs: options.limits.handshakeTimeoutMs, logger,
-      }),
-    };
+  if (source.kind === 'files') {
+    return { certificate: fileCertificates(source.files, domain, logger), ...(source.localCa === undefined ? {} : { caFile: source.localCa }) };
   }
-  const { describeDevCertificates, ensureDevCertificates } = await import('../certs/files.js');
-  const dev = await ensureDevCertificates(source.dir, domain);
-  writeStderr(`modfallback: ${describeDevCertificates(dev)}\n`);
-  const { paths } = dev;
-  return { certificate: fileCertificates({ cert: paths.cert, key: paths.key }, domain, logger), caFile: paths.ca };
+  // Loaded only here: serving files never pays for the ACME client.
+  const { acmeCertificates } = await import('../tls/acme/provider.js');
+  return {
+    certificate: await acmeCertificates(source.acme, {
+      domain, httpChallenges: options.http !== undefined, handshakeTimeoutMs: options.limits.handshakeTimeoutMs, logger,
+    }),
+  };
 }
 
 /** Human lines on stderr: what is being served, and a command that proves it. */
@@ -142,8 +139,11 @@ function banner(options: ServeOptions, port: number, caFile: string | undefined)
   const curl = caFile === undefined
     ? `curl --resolve '${domain}:${port}:${local}' 'https://${domain}${portPart}/?go-get=1'`
     : `curl --cacert ${shellPath(caFile)} 'https://localhost${portPart}/?go-get=1'`;
+  // Under --acme with nothing stored yet, that handshake is what orders the certificate.
+  const ordering = options.certificate.kind === 'acme'
+    ? ` (with no certificate stored yet, this first handshake for ${domain} orders one)` : '';
   return `modfallback: serving go-import tags for ${domain} that point at ${mirror}, on port ${port}\n` +
-    `modfallback: try: ${curl}\n`;
+    `modfallback: try: ${curl}${ordering}\n`;
 }
 
 function shellPath(file: string): string {

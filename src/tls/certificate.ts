@@ -27,7 +27,7 @@ export interface CertificatePair {
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
 const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
 const DAY = 24 * 60 * 60 * 1000;
-export const EXPIRY_WARNING_DAYS = 14;
+const EXPIRY_WARNING_DAYS = 14;
 
 export function loadCertificatePair(files: CertificateFiles): CertificatePair {
   return checkCertificatePair(readText(files.cert, '--cert'), readText(files.key, '--key'),

@@ -34,6 +34,22 @@ export async function handshake(port: number, ca: string, servername: string | u
   }
 }
 
+/**
+ * Whether the server refused a handshake: it closed the connection before TLS
+ * completed. The client trusts any certificate, so only the server can say no.
+ */
+export async function refusedByServer(port: number, servername: string | undefined): Promise<boolean> {
+  const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...(servername === undefined ? {} : { servername }) });
+  try {
+    await once(socket, 'secureConnect');
+    return false;
+  } catch {
+    return true;
+  } finally {
+    socket.destroy();
+  }
+}
+
 export interface AcmeCliOptions {
   readonly directoryUrl: string;
   /** Trusted for the CA's own https (Pebble's listener), as NODE_EXTRA_CA_CERTS; none when undefined. */

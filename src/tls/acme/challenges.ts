@@ -15,7 +15,7 @@ export class ChallengeAnswers {
 
   present(answer: ChallengeAnswer): void {
     if (answer.type === 'http-01') this.#http.set(answer.token, answer.keyAuthorization);
-    else this.#alpn.set(answer.name, createSecureContext({ cert: answer.cert, key: answer.key, ca: [] }));
+    else this.#alpn.set(answer.name, createSecureContext({ cert: answer.cert, key: answer.key }));
   }
 
   withdraw(answer: ChallengeAnswer): void {

@@ -2,8 +2,6 @@
 // name them without loading it.
 
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
-/** For trying a set-up out: its certificates are not trusted, and its rate limits are far higher. */
-export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 
 /**
  * The store's default: the directory systemd made for the service

@@ -50,7 +50,6 @@ export function routeHandshakes(server: HttpsServer, options: HandshakeRouterOpt
     SNICallback: (name, done) => { done(null, options.challengeContext(name.toLowerCase())); },
     ALPNProtocols: [ACME_TLS_PROTOCOL],
     handshakeTimeout: options.handshakeTimeoutMs,
-    ca: [],
   });
   // RFC 8737: the validation ends with the handshake; no application data.
   challengeServer.on('secureConnection', (socket) => { socket.end(); });
@@ -67,7 +66,11 @@ export function routeHandshakes(server: HttpsServer, options: HandshakeRouterOpt
 
   server.on('connection', (socket: Socket) => {
     socket.on('error', (error) => { logger.debug({ err: error }, 'connection failed before its handshake'); });
-    void route(socket);
+    route(socket).catch((error: unknown) => {
+      // One bad socket must never take the server down with an unhandled rejection.
+      logger.error({ err: error }, 'handshake routing failed');
+      socket.destroy();
+    });
   });
 
   async function route(socket: Socket): Promise<void> {

@@ -61,7 +61,7 @@ export function createCertificateManager(options: ManagerOptions): CertificateMa
 
   function plan(): void {
     clearTimeout(timer);
-    const at = nextOrderTime(current, options.httpChallenges, retryAt);
+    const at = nextOrderTime(current, options.httpChallenges, retryAt, Date.now());
     if (closed || at === undefined) return;
     timer = setTimeout(() => {
       // A wait longer than a timer holds was cut short: plan again.
@@ -102,7 +102,7 @@ export function createCertificateManager(options: ManagerOptions): CertificateMa
       const delay = retryDelay(failures, options.retry);
       retryAt = Date.now() + delay;
       const usable = current !== undefined && isUsable(current, Date.now());
-      const next = nextOrderTime(current, options.httpChallenges, retryAt);
+      const next = nextOrderTime(current, options.httpChallenges, retryAt, Date.now());
       logger.error({
         domain, challenge, trigger, failures,
         problem: error instanceof OrderFailure ? error.problem : { detail: messageOf(error) },
@@ -141,6 +141,12 @@ export function createCertificateManager(options: ManagerOptions): CertificateMa
         return;
       }
       if (stored === undefined || stored.certPem === current?.certPem) return;
+      // A renewal that could not be saved lives only in memory: never trade it for an older one.
+      if (current !== undefined && stored.notAfter < current.notAfter) {
+        logger.warn({ reason: 'SIGHUP', domain, ...describe(stored), serving: current.notAfter.toISOString() },
+          'the ACME store holds an older certificate than the one served; keeping the newer');
+        return;
+      }
       current = stored;
       failures = 0;
       retryAt = 0;

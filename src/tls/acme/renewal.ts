@@ -59,9 +59,11 @@ export function timerDelay(at: number, now: number): number {
  * retry. So once the certificate has run out (or there never was one) such a
  * server waits for a handshake for the domain, the sign that it is the target.
  */
-export function nextOrderTime(current: Validity | undefined, httpChallenges: boolean, retryAt: number): number | undefined {
+export function nextOrderTime(
+  current: Validity | undefined, httpChallenges: boolean, retryAt: number, now: number,
+): number | undefined {
   if (current === undefined) return httpChallenges ? retryAt : undefined;
   const at = Math.max(renewalTime(current), retryAt);
-  if (!httpChallenges && at >= current.notAfter.getTime()) return undefined;
+  if (!httpChallenges && Math.max(at, now) >= current.notAfter.getTime()) return undefined;
   return at;
 }

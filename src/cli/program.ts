@@ -1,61 +1,27 @@
 // The command line: parses and validates every option, then hands a typed
 // configuration to a command. Usage errors exit 2, start-up problems 1, each
 // with one line on stderr and never a stack trace.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { addCheckCommand } from '../check/command.js';
 import { domainOption } from './shared-options.js';
 import { DEFAULT_CERTS_DIR } from '../certs/paths.js';
-import { StartupError, UsageError, messageOf } from './errors.js';
+import { forUsers, processIo, runProgram, type Io } from './run-program.js';
 import { addServeCommand } from './serve.js';
 
 const NAME = 'modfallback';
-
-/** Where a command writes: the real streams, or a test's. */
-export interface Io {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly stderrIsTty?: () => boolean;
-}
-
-const processIo: Io = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  // A function: making process.stderr costs a serve start about a millisecond it does not need.
-  stderrIsTty: () => process.stderr.isTTY,
-};
 
 /** Runs the command line; resolves to an exit code, or undefined while a server runs. */
 export async function run(argv: readonly string[], io: Io = processIo): Promise<number | undefined> {
   let exitCode: number | undefined;
   const program = buildProgram(io, (code) => { exitCode = code; });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof UsageError || error instanceof StartupError) {
-      io.stderr(`${NAME}: ${error.message}\n`);
-      return error.exitCode;
-    }
-    // A bug: still one line, not a stack trace, and a non-zero exit.
-    io.stderr(`${NAME}: unexpected error: ${messageOf(error)}\n`);
-    return 1;
-  }
+  return (await runProgram(program, argv, io)) ?? exitCode;
 }
 
 function buildProgram(io: Io, exit: (code: number) => void): Command {
-  const program = new Command(NAME)
+  const program = forUsers(new Command(NAME), io)
     .description('A standby go-import server for a vanity domain whose own server is down.')
-    .version(packageJson.version, '-v, --version')
-    .exitOverride()
-    .configureOutput({
-      writeOut: io.stdout,
-      writeErr: io.stderr,
-      outputError: (text, write) => {
-        write(`${NAME}: ${text.replace(/^error: /, '').trimEnd()} (see ${NAME} --help)\n`);
-      },
-    });
+    .version(packageJson.version, '-v, --version');
 
   addServeCommand(program);
   addCheckCommand(program, { ...io, stderrIsTty: () => io.stderrIsTty?.() === true, exit });

@@ -9,7 +9,6 @@ import { domainOption, mirrorOption } from '../../cli/shared-options.js';
 import { DEFAULT_CACHE_MAX_AGE } from '../../core/config.js';
 import { loadCertificatePair } from '../../tls/certificate.js';
 import { DEFAULT_ORIGIN_TIMEOUT_MS, VARIABLES } from '../settings.js';
-import { startLocalWorker } from './start.js';
 
 const NAME = 'modfallback-edge';
 
@@ -50,6 +49,8 @@ const program = forUsers(new Command(NAME), processIo)
     if (flags.origin !== undefined) vars[VARIABLES.origin] = flags.origin;
     if (flags.originTimeout !== undefined) vars[VARIABLES.originTimeout] = String(flags.originTimeout / 1000);
 
+    // Loaded only here: a mistyped option is told without loading Miniflare and esbuild.
+    const { startLocalWorker } = await import('./start.js');
     const worker = await startLocalWorker({
       cert: pair.certPem,
       key: pair.keyPem,

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuthority, issueServerCertificate } from '../src/certs/issue.js';
 import { createResponder } from '../src/core/respond.js';
+import { startEdge } from './edge.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -398,6 +399,14 @@ async function main(): Promise<void> {
     for (const core of [1, 0]) await cpuAvailability(core);
     for (let round = 0; round < ROUNDS; round++) {
       await keepAlive(round, files);
+      // The Worker in local workerd (bench/edge.ts), on the server core: reported, no target.
+      const edge = await startEdge(files, PINNING ? ['taskset', '-c', '1'] : []);
+      try {
+        await throughput(edge.port, NESTED, 64, 1);
+        for (let slice = 0; slice < SLICES; slice++) record('edge keep-alive req/s', (await throughput(edge.port, NESTED, 64, SLICE_SECONDS)).rps);
+      } finally {
+        await edge.stop();
+      }
       await newConnections(round, files);
       for (const kind of takingTurns<Kind>(round, ['modfallback', 'baseline'])) await fixedRateLatency(kind, files);
       await pathScaling(round, files, baselineFiles);
@@ -454,6 +463,7 @@ function report(): void {
   row('  the same, as a ratio of medians, info', ratio('modfallback keep-alive req/s', 'baseline keep-alive req/s'));
   row('  the same, as a ratio of medians, warn', ratio('modfallback-warn keep-alive req/s', 'baseline keep-alive req/s'));
   row('keep-alive throughput, info to a file', m('modfallback-file keep-alive req/s / baseline, paired'));
+  row('keep-alive throughput, the Worker in local workerd / modfallback', ratio('edge keep-alive req/s', 'modfallback keep-alive req/s'));
   row('keep-alive CPU per request, info', ratio('modfallback keep-alive CPU us/req', 'baseline keep-alive CPU us/req'));
   row('keep-alive CPU per request, warn', ratio('modfallback-warn keep-alive CPU us/req', 'baseline keep-alive CPU us/req'));
   if (COUNTING) {

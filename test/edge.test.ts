@@ -15,9 +15,9 @@ const DOMAIN = 'dmitri.shuralyov.com';
 const UP = 'origin.test';
 const DOWN = 'down.test';
 const BAD = 'bad.test';
-const TIMEOUT_MS = 1000;
+const TIMEOUT_MS = 1500;
 /** Time allowed past the origin timeout for the fallback's answer to arrive. */
-const MARGIN_MS = 1500;
+const MARGIN_MS = 2000;
 
 type Ask = (host: string, path: string, options?: { method?: string; headers?: Record<string, string> }) => Promise<HttpsAnswer>;
 
@@ -134,7 +134,7 @@ test('the Worker in workerd', { timeout: 60_000 }, async (t) => {
     assert.deepEqual(mirrorTag(stalled), [`${DOMAIN}/stall/gpu mod https://proxy.golang.org`]);
     assert.equal(page.status, 504);
     assert.equal(page.headers['content-type'], 'text/plain; charset=utf-8');
-    assert.equal(page.body, 'Gateway timeout: the origin server did not answer within 1 s.\n');
+    assert.equal(page.body, 'Gateway timeout: the origin server did not answer within 1.5 s.\n');
     await assertLogged(edge, 'fallback', '/slow/gpu?go-get=1', 'timeout', 200);
     await assertLogged(edge, 'fallback', '/stall/gpu?go-get=1', 'timeout', 200);
     await assertLogged(edge, 'origin failed', '/slow/page', 'timeout', 504);

@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createAuthority, issueServerCertificate } from '../src/certs/issue.js';
+import { startEdge } from './edge.js';
 import { COUNTING, instructionsPerRequest } from './instructions.js';
 import { outputOf, throughput } from './load.js';
 import { report, type Samples } from './report.js';
-import { DOMAIN, NESTED, PINNED, rssMiB, startAndWait, stop, writeAnswer, type Files, type Kind, type Running } from './servers.js';
+import { DOMAIN, NESTED, PINNED, PINNING, rssMiB, startAndWait, stop, writeAnswer, type Files, type Kind, type Running } from './servers.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // Throughput is measured in turns over short slices, several a round (see slicesInTurns).
@@ -122,6 +123,14 @@ async function main(): Promise<void> {
     for (const core of [1, 0]) await cpuAvailability(core);
     for (let round = 0; round < ROUNDS; round++) {
       await inTurns(round, files, 'keep-alive req/s', (port) => throughput(port, NESTED, 64, SLICE_SECONDS));
+      // The Worker in local workerd (bench/edge.ts), on the server core: reported, no target.
+      const edge = await startEdge(files, PINNING ? ['taskset', '-c', '1'] : []);
+      try {
+        await throughput(edge.port, NESTED, 64, 1);
+        for (let slice = 0; slice < SLICES; slice++) record('edge keep-alive req/s', await throughput(edge.port, NESTED, 64, SLICE_SECONDS));
+      } finally {
+        await edge.stop();
+      }
       // Every request opens a connection and pays a full handshake.
       await inTurns(round, files, 'new-connection req/s', (port) => throughput(port, NESTED, 16, SLICE_SECONDS, true));
       await pathScaling(round, files, baselineFiles);

@@ -39,6 +39,7 @@ export function report(samples: Samples, counted: boolean): number {
   };
 
   row('keep-alive throughput', m('modfallback keep-alive req/s / baseline, paired'), atLeast(0.85));
+  row('keep-alive throughput of the Worker in local workerd / modfallback', ratio('edge keep-alive req/s', 'modfallback keep-alive req/s'));
   if (counted) {
     row('instructions per keep-alive request, main thread', ratio('modfallback keep-alive instructions/req, main thread', 'baseline keep-alive instructions/req, main thread'), atMost(1.2, false));
     row('instructions per keep-alive request, all threads', ratio('modfallback keep-alive instructions/req, all threads', 'baseline keep-alive instructions/req, all threads'));

@@ -21,7 +21,7 @@ const CLI = join(ROOT, 'dist', 'modfallback.js');
 const BASELINE = join(ROOT, 'bench', 'baseline.mjs');
 export const DOMAIN = 'dmitri.shuralyov.com';
 export const NESTED = '/gpu/mtl/example/movingobjects?go-get=1';
-const PINNING = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+export const PINNING = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 export const PINNED = PINNING ? 'server on core 1, load on core 0' : 'no taskset: not pinned';
 
 // Node reads the certificates NODE_EXTRA_CA_CERTS names at start: a machine

@@ -7,52 +7,17 @@ import { createLogging } from '../src/log/logger.js';
 import { createFallbackServer } from '../src/serve/https.js';
 import { httpsRequest, rawTlsExchange } from './helpers/https.js';
 import { TEST_CONFIG, startTestServer } from './helpers/server.js';
+import { checkContract } from './helpers/contract.js';
 import { makeCaChain } from './helpers/tls.js';
 import { listenOnLoopback } from './helpers/listen.js';
 
 test('every row of the contract holds over real HTTPS', async (t) => {
-  const server = await startTestServer(t);
-  const ask = (path: string, method = 'GET') => httpsRequest({ port: server.port, ca: server.ca, path, method });
-
-  const page = await ask('/gpu/mtl/example/movingobjects?go-get=1');
-  assert.equal(page.status, 200);
-  assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
-  assert.equal(page.headers['cache-control'], 'public, max-age=60');
-  assert.equal(page.headers['x-content-type-options'], 'nosniff');
-  assert.deepEqual(parseGoImports(page.body), [{
-    prefix: 'dmitri.shuralyov.com/gpu/mtl/example/movingobjects', vcs: 'mod', repoRoot: 'https://proxy.golang.org',
-  }]);
-
-  const root = await ask('/?go-get=1');
-  assert.deepEqual(parseGoImports(root.body).map((i) => i.prefix), ['dmitri.shuralyov.com']);
-
-  const head = await ask('/gpu/mtl?go-get=1', 'HEAD');
-  assert.equal(head.status, 200);
-  assert.equal(head.body, '');
-  const get = await ask('/gpu/mtl?go-get=1');
-  assert.equal(head.headers['content-length'], String(Buffer.byteLength(get.body)));
-
-  const bad = await ask('/gpu//mtl?go-get=1');
-  assert.equal(bad.status, 404);
-  assert.equal(bad.headers['content-type'], 'text/plain; charset=utf-8');
-  assert.equal(bad.headers['cache-control'], 'no-store');
-  assert.equal(bad.body, 'malformed module path "dmitri.shuralyov.com/gpu//mtl": double slash\n');
-
-  const post = await ask('/gpu/mtl?go-get=1', 'POST');
-  assert.equal(post.status, 405);
-  assert.equal(post.headers.allow, 'GET, HEAD');
-
-  const ping = await ask('/.ping');
-  assert.equal(ping.status, 200);
-  assert.equal(ping.body, 'ok\n');
-  assert.equal((await ask('/.ping', 'HEAD')).status, 200);
-
-  const other = await ask('/gpu/mtl');
-  assert.equal(other.status, 404);
-  assert.match(other.body, /fallback for dmitri\.shuralyov\.com/);
+  await checkContract(t, await startTestServer(t));
 });
 
-test('the Host header is never reflected', async (t) => {
+test('the Host header is never reflected, even with markup in it', async (t) => {
+  // workerd answers such a Host header itself (500, before any Worker code runs), so the
+  // contract table, which both runtimes run, has a plain foreign host.
   const server = await startTestServer(t);
   const page = await httpsRequest({
     port: server.port, ca: server.ca, path: '/x?go-get=1', headers: { host: 'evil.example"><script>' },

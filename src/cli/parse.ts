@@ -1,56 +1,32 @@
-// Parsers for command-line and environment values: each either returns the
-// validated value or throws an InvalidArgumentError naming the rule it broke.
+// The configuration parsers of src/core/parse.ts as commander takes them (an
+// InvalidArgumentError names the option and the rule), and the command line's own.
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from 'commander';
-import { checkHost } from '../core/module-path.js';
+import * as core from '../core/parse.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const WHOLE_NUMBER = /^[0-9]+$/;
-const ONE_YEAR = 365 * 24 * 60 * 60;
-
-export function parsePort(text: string): number {
-  const port = WHOLE_NUMBER.test(text) ? Number(text) : NaN;
-  if (!(port >= 0 && port <= 65535)) {
-    throw new InvalidArgumentError('It must be a whole number from 0 to 65535 (0 picks a free port).');
-  }
-  return port;
-}
-
-export function parseSeconds(text: string): number {
-  const seconds = WHOLE_NUMBER.test(text) ? Number(text) : NaN;
-  if (!(seconds >= 0 && seconds <= ONE_YEAR)) {
-    throw new InvalidArgumentError(`It must be a whole number of seconds from 0 to ${ONE_YEAR}.`);
-  }
-  return seconds;
-}
-
-/** Seconds, fractions allowed to the millisecond, as milliseconds. */
-export function parseSecondsAsMs(text: string): number {
-  const ms = /^[0-9]+(\.[0-9]{1,3})?$/.test(text) ? Math.round(Number(text) * 1000) : NaN;
-  if (!(ms >= 1 && ms <= 3_600_000)) {
-    throw new InvalidArgumentError('It must be a number of seconds from 0.001 to 3600, like 10 or 2.5.');
-  }
-  return ms;
-}
-
-/** A whole-number parser for a range, such as sizes and counts. */
-export function wholeNumber(min: number, max: number): (text: string) => number {
+/** Turns a core parser's InvalidValue into commander's own error, which names the option. */
+function forCommander<T>(parse: (text: string) => T): (text: string) => T {
   return (text) => {
-    const n = WHOLE_NUMBER.test(text) ? Number(text) : NaN;
-    if (!(n >= min && n <= max)) throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max}.`);
-    return n;
+    try {
+      return parse(text);
+    } catch (error) {
+      if (error instanceof core.InvalidValue) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
   };
 }
 
-export function parseDomain(text: string): string {
-  const problem = checkHost(text);
-  if (problem !== null) {
-    throw new InvalidArgumentError(
-      `It must be a host name that can start a module path, like example.com (the rule it breaks: ${problem}).`);
-  }
-  return text;
+export const parsePort = forCommander(core.parsePort);
+export const parseSeconds = forCommander(core.parseSeconds);
+export const parseSecondsAsMs = forCommander(core.parseSecondsAsMs);
+export const parseDomain = forCommander(core.parseDomain);
+export const parseBaseUrl = forCommander(core.parseBaseUrl);
+
+export function wholeNumber(min: number, max: number): (text: string) => number {
+  return forCommander(core.wholeNumber(min, max));
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -77,21 +53,6 @@ export function parseCertName(text: string): string {
       'It must be a DNS name (letters, digits, hyphens and dots; *.example.com for a wildcard) or an IP address.');
   }
   return text;
-}
-
-/**
- * An http(s) base URL: scheme, host, optional base path, no trailing slash. The
- * mirror appears like this in every go-import tag; --primary and --fallback too.
- */
-export function parseBaseUrl(text: string): string {
-  const url = absoluteUrl(text, 'http or https URL, like https://example.com');
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InvalidArgumentError('It must be an https (or http) URL.');
-  }
-  if (url.search !== '' || text.includes('?')) throw new InvalidArgumentError('It must not have a query.');
-  if (url.hash !== '' || text.includes('#')) throw new InvalidArgumentError('It must not have a fragment.');
-  refuseCredentials(url, ': every answer would publish it');
-  return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
 function absoluteUrl(text: string, example: string): URL {

@@ -11,6 +11,10 @@ const STATUS = {
   'not-found': 404,
   'method-not-allowed': 405,
   'uri-too-long': 414,
+  // Only the Worker gives these: a bad variable, and an origin it passes requests to that failed.
+  misconfigured: 500,
+  'origin-unreachable': 502,
+  'origin-timeout': 504,
 } as const;
 
 /** Which row of the contract an answer is; logged with every request. */

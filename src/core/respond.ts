@@ -66,6 +66,12 @@ export function createResponder(config: FallbackConfig): Responder {
   };
 }
 
+/** A go get lookup: GET or HEAD with go-get=1, the requests a fallback answers itself. */
+export function isGoGetRequest(method: string, target: string): boolean {
+  const q = target.indexOf('?');
+  return q !== -1 && READ_METHODS.has(method) && isGoGet(target.slice(q + 1));
+}
+
 /** The go command sends exactly "go-get=1"; other tools add parameters of their own. */
 function isGoGet(query: string): boolean {
   return query === 'go-get=1' || new URLSearchParams(query).getAll('go-get').includes('1');

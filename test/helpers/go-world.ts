@@ -2,6 +2,7 @@
 // deliberately wrong vanity server) as dmitri.shuralyov.com, a module mirror as
 // proxy.golang.org, a proxy that answers 404 to everything, and a CONNECT proxy
 // that routes those names to loopback and refuses every other destination.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type ServerOptions } from 'node:https';
@@ -10,7 +11,7 @@ import type { TestContext } from 'node:test';
 import { startConnectProxy, type ConnectProxy } from './connect-proxy.js';
 import { startModuleMirror, type FixtureModule, type ModuleMirror } from './module-mirror.js';
 import { startCli } from './process.js';
-import { makePki, tempDir } from './tls.js';
+import { makePki, tempDir, type TestPki } from './tls.js';
 import { listenOnLoopback } from './listen.js';
 
 export const DOMAIN = 'dmitri.shuralyov.com';
@@ -18,6 +19,9 @@ export const MIRROR_HOST = 'proxy.golang.org';
 export const NOT_FOUND_PROXY_HOST = 'notfound.proxy.example';
 /** A GOPROXY the go command must never reach; the CONNECT proxy refuses it. */
 export const FORBIDDEN_PROXY_HOST = 'forbidden.proxy.example';
+
+/** The vanity server's certificate for the domain: PEM, and the files it is written to. */
+export type IssuedCertificate = Awaited<ReturnType<TestPki['issue']>>;
 
 export interface GoResult {
   readonly code: number;
@@ -52,8 +56,8 @@ export interface GoWorldOptions {
   readonly mirrorBasePath?: string;
   /** The --mirror modfallback is started with. */
   readonly fallbackMirror?: string;
-  /** Replaces modfallback with another vanity server (the negative controls, or one with its own certificate). */
-  readonly vanity?: (t: TestContext, tls: ServerOptions) => Promise<VanityServer>;
+  /** Replaces modfallback with another vanity server (the Worker, the negative controls, or one with its own certificate). */
+  readonly vanity?: (t: TestContext, tls: IssuedCertificate) => Promise<VanityServer>;
   /** The mirror's certificate, when it is not to come from the world's own test CA. */
   readonly mirrorTls?: { readonly cert: string; readonly key: string };
   /** The only root the go command trusts (SSL_CERT_FILE); the world's own test CA unless given. */
@@ -64,6 +68,21 @@ export interface GoWorldOptions {
 export function goVersion(): string | null {
   const result = spawnSync('go', ['version'], { encoding: 'utf8' });
   return result.status === 0 ? result.stdout.trim() : null;
+}
+
+/**
+ * Skips the test when there is no go command (one visible line), except in CI,
+ * where that is a failure. Returns whether the test may go on.
+ */
+export function needGo(t: TestContext): boolean {
+  const go = goVersion();
+  if (go === null) {
+    assert.notEqual(process.env.CI, 'true', 'CI=true but there is no go command on PATH (.ci/run installs golang-go)');
+    t.skip('no go command on PATH: install golang-go to run the end-to-end tests');
+    return false;
+  }
+  t.diagnostic(go);
+  return true;
 }
 
 export async function startGoWorld(t: TestContext, options: GoWorldOptions): Promise<GoWorld> {

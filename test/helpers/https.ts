@@ -15,6 +15,7 @@ export interface HttpsRequest {
   /** TLS server name and Host header; localhost unless given. */
   readonly servername?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
 }
 
 export function httpsRequest(options: HttpsRequest): Promise<HttpsAnswer> {
@@ -37,7 +38,7 @@ export function httpsRequest(options: HttpsRequest): Promise<HttpsAnswer> {
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 

@@ -9,6 +9,8 @@ import type { TestContext } from 'node:test';
 export interface CliOptions {
   /** The command to run: the built one unless given (a copy of it, say). */
   readonly cli?: string;
+  /** Options for node itself, before the command (--import tsx, say). */
+  readonly nodeArgs?: readonly string[];
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Run as this user and group (needs root). */
@@ -42,7 +44,7 @@ export interface CliProcess {
 export function startCli(
   t: TestContext, args: readonly string[], options: CliOptions = {},
 ): CliProcess {
-  const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.cli ?? CLI, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     ...(options.uid === undefined ? {} : { uid: options.uid }),

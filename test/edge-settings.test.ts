@@ -38,8 +38,8 @@ test('bad values are refused with the variable, the value and the rule', () => {
   const cases: [env: Record<string, unknown>, problem: string][] = [
     [{ MODFALLBACK_MIRROR: 'ftp://x' }, 'MODFALLBACK_MIRROR "ftp://x": It must be an https (or http) URL.'],
     [{ MODFALLBACK_MIRROR: 'https://u:p@m.example' }, 'MODFALLBACK_MIRROR "https://u:p@m.example": It must not contain a user name or password: every answer would publish it.'],
-    [{ MODFALLBACK_DOMAIN: 'Example.com' }, 'MODFALLBACK_DOMAIN "Example.com": It must be a host name that can start a module path, like example.com; this one has an invalid char in the first path element (only a-z, 0-9, "." and "-").'],
-    [{ MODFALLBACK_DOMAIN: '<b>' }, 'MODFALLBACK_DOMAIN "\\u003cb\\u003e": It must be a host name that can start a module path, like example.com; this one has invalid char "\\u003c" (only ASCII letters, digits and "-._~").'],
+    [{ MODFALLBACK_DOMAIN: 'Example.com' }, 'MODFALLBACK_DOMAIN "Example.com": It must be a host name that can start a module path, like example.com (the rule it breaks: an invalid char in the first path element (only a-z, 0-9, "." and "-")).'],
+    [{ MODFALLBACK_DOMAIN: '<b>' }, 'MODFALLBACK_DOMAIN "\\u003cb\\u003e": It must be a host name that can start a module path, like example.com (the rule it breaks: invalid char "\\u003c" (only ASCII letters, digits and "-._~")).'],
     [{ MODFALLBACK_CACHE_MAX_AGE: '-1' }, 'MODFALLBACK_CACHE_MAX_AGE "-1": It must be a whole number of seconds from 0 to 31536000.'],
     [{ MODFALLBACK_CACHE_MAX_AGE: true }, 'MODFALLBACK_CACHE_MAX_AGE must be text, not boolean.'],
     [{ MODFALLBACK_ORIGIN: 'ftp://origin.internal' }, 'MODFALLBACK_ORIGIN: It must be an https (or http) URL.'],

@@ -48,7 +48,9 @@ class TryFailed extends Error {
 export class FetchError extends Error {}
 
 export function httpClient(options: HttpOptions): HttpClient {
-  // undici's own connect timeout (10 s) would otherwise end a slow TLS handshake first.
+  // The signal below ends a try, but only the connect timeout ends the connect
+  // itself: without it a stalled handshake holds close() open. undici's default
+  // (10 s) would also cut a slow handshake before the default --timeout of 30 s.
   const dispatcher = new Agent({ connect: { timeout: options.timeoutMs } });
   const tries = options.retries + 1;
 

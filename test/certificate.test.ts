@@ -18,7 +18,9 @@ test('a matching pair loads, also as a full chain, with its names and expiry', a
     const pair = loadCertificatePair({ cert, key: leaf.keyFile });
     // IPv6 addresses in the short form people know, not OpenSSL's 0:0:0:0:0:0:0:1.
     assert.deepEqual(pair.names, ['dmitri.shuralyov.com', 'localhost', '127.0.0.1', '::1', '2001:db8::1']);
-    assert.ok(pair.covers('::1'));
+    // A domain (a module path's start) is a name or an IPv4 address.
+    assert.ok(pair.covers('127.0.0.1'));
+    assert.ok(!pair.covers('127.0.0.2'));
     assert.ok(pair.covers('dmitri.shuralyov.com'));
     assert.ok(!pair.covers('example.com'));
     assert.ok(pair.notAfter.getTime() > Date.now() + 365 * DAY);

@@ -2,7 +2,7 @@
 // problem is found at start-up and told in one line.
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIPv4 } from 'node:net';
 import { StartupError, describeFsError } from '../cli/errors.js';
 
 export interface CertificateFiles {
@@ -20,8 +20,12 @@ export interface CertificatePair {
   readonly issuer: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
-  /** Whether the leaf covers a host name (wildcards as a TLS client matches them). */
-  covers(host: string): boolean;
+  /**
+   * Whether the leaf covers the domain (wildcards as a TLS client matches them).
+   * A domain starts a module path: a DNS name, or an IPv4 address, never IPv6,
+   * whose colons no module path may hold.
+   */
+  covers(domain: string): boolean;
 }
 
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
@@ -63,7 +67,7 @@ export function checkCertificatePair(
     issuer: leaf.issuer.replace(/\n/g, ', '),
     notBefore: new Date(leaf.validFrom),
     notAfter: new Date(leaf.validTo),
-    covers: (host) => (isIP(host) !== 0 ? leaf.checkIP(host) : leaf.checkHost(host)) !== undefined,
+    covers: (domain) => (isIPv4(domain) ? leaf.checkIP(domain) : leaf.checkHost(domain)) !== undefined,
   };
 }
 

@@ -21,6 +21,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { getExtensionData, readTlsClientHello } from 'read-tls-client-hello';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '../../log/logger.js';
+import { servedContext } from '../context.js';
 import { ACME_TLS_PROTOCOL, routeHandshake, type HelloFacts, type RouteState } from './handshake-route.js';
 
 export interface HandshakeRouterOptions {
@@ -47,6 +48,7 @@ export function routeHandshakes(server: HttpsServer, options: HandshakeRouterOpt
   const handToServer = (socket: Socket): void => { Reflect.apply(startTls, server, [socket]); };
 
   const challengeServer = createTlsServer({
+    ...servedContext(undefined),
     SNICallback: (name, done) => { done(null, options.challengeContext(name.toLowerCase())); },
     ALPNProtocols: [ACME_TLS_PROTOCOL],
     handshakeTimeout: options.handshakeTimeoutMs,

@@ -17,12 +17,15 @@ export interface Counts {
   readonly mainThread: number;
   /** With V8's helper threads (its compiler, its collector), which vary more from run to run. */
   readonly allThreads: number;
+  /** All threads, from spawning to the first answer: a cold start, counted. */
+  readonly toFirstAnswer: number;
 }
 
 /**
  * Counts user-space instructions over a fixed number of requests, after twice
  * as many to let V8's compiler settle: keep-alive requests, or requests that
- * each open a TLS connection. Blind to the kernel's share.
+ * each open a TLS connection. Also from spawning to the first answer. Blind to
+ * the kernel's share.
  */
 export async function instructionsPerRequest(kind: Kind, connections: Connections, files: Files, dir: string): Promise<Counts> {
   const out = join(dir, `callgrind-${kind}-${connections}`);
@@ -34,6 +37,7 @@ export async function instructionsPerRequest(kind: Kind, connections: Connection
     : [COUNTED_REQUESTS / 10, ['-c', '4', '-H', 'Connection=close']];
   let answered: number;
   try {
+    spawnSync('callgrind_control', ['--dump=start', String(child.pid)], { stdio: 'ignore' });
     await countedLoad(port, args, 2 * counted);
     spawnSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
     answered = await countedLoad(port, args, counted);
@@ -42,12 +46,15 @@ export async function instructionsPerRequest(kind: Kind, connections: Connection
     await stop(child);
   }
   // One file a thread for each dump: <out>.<dump>-<thread>, the main thread being 01.
-  const threads = readdirSync(dir).filter((name) => name.startsWith(`callgrind-${kind}-${connections}.`))
-    .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }))
-    .filter(({ text }) => /^desc: Trigger: dump measured$/m.test(text))
+  const dumps = readdirSync(dir).filter((name) => name.startsWith(`callgrind-${kind}-${connections}.`))
+    .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
+  const threads = (trigger: string) => dumps.filter(({ text }) => text.includes(`\ndesc: Trigger: dump ${trigger}\n`))
     .map(({ name, text }) => ({ main: name.endsWith('-01'), total: Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? NaN) }));
+  const sum = (counts: readonly { total: number }[]): number => counts.reduce((total, thread) => total + thread.total, 0);
+  const measured = threads('measured');
   return {
-    mainThread: (threads.find((thread) => thread.main)?.total ?? NaN) / answered,
-    allThreads: threads.reduce((sum, thread) => sum + thread.total, 0) / answered,
+    mainThread: (measured.find((thread) => thread.main)?.total ?? NaN) / answered,
+    allThreads: sum(measured) / answered,
+    toFirstAnswer: sum(threads('start')),
   };
 }

@@ -47,6 +47,9 @@ export function report(samples: Samples, counted: boolean): number {
   }
   row('new-connection throughput', m('modfallback new-connection req/s / baseline, paired'), atLeast(0.85));
   row('cold start', ratio('modfallback cold start ms', 'baseline cold start ms'), atMost(1.3));
+  if (counted) {
+    row('  instructions to the first answer, all threads', ratio('modfallback instructions to the first answer, millions', 'baseline instructions to the first answer, millions'));
+  }
   row('idle memory', ratio('modfallback idle RSS MiB', 'baseline idle RSS MiB'), atMost(1.2, false));
   row('40-element / 1-element path', m('modfallback 40-element req/s / modfallback 1-element, paired'), atLeast(0.85));
   row('  the baseline\'s own, sending the same bytes', m('baseline 40-element req/s / baseline 1-element, paired'));

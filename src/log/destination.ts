@@ -52,10 +52,10 @@ export function fdDestination(
   fd: number, { format, batchBytes, maxWaitMs, maxPendingBytes, onDropped }: DestinationOptions,
 ): Destination {
   // Bytes, not strings (contentMode 'buffer'): given strings, sonic-boom
-  // measures the UTF-8 length of all it holds at every write. maxWriteRetries
-  // is newer than its types.
+  // measures the UTF-8 length of all it holds at every write. A batch must be
+  // less than one write may take (maxWrite). maxWriteRetries is newer than its types.
   const options: SonicBoomOpts & { maxWriteRetries: number } = {
-    fd, sync: false, minLength: batchBytes, periodicFlush: maxWaitMs, maxLength: maxPendingBytes,
+    fd, sync: false, minLength: batchBytes, maxWrite: 2 * batchBytes, periodicFlush: maxWaitMs, maxLength: maxPendingBytes,
     maxWriteRetries: MAX_WRITE_RETRIES, contentMode: 'buffer',
   };
   const out = new SonicBoom(options) as unknown as ByteSonicBoom;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Server } from 'node:https';
-import { test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { connect, type TLSSocket } from 'node:tls';
 import { DEFAULT_LIMITS } from '../src/serve/limits.js';
 import { createLogging } from '../src/log/logger.js';
@@ -38,40 +38,43 @@ const connections = (server: Server): Promise<number> => new Promise((resolve, r
   server.getConnections((error, count) => { if (error) reject(error); else resolve(count); });
 });
 
-test('a connection on which nothing moves either way is cut once the silent time has passed', async (t) => {
-  // Every other limit far off: what cuts it is the silent time alone.
-  const { server, port, ca } = await startServer(t);
-  const silent = await open(port, ca);
-  let closedAt: number | undefined;
-  silent.on('close', () => { closedAt = Date.now(); });
-  const closedAfter = (): number | undefined => (closedAt === undefined ? undefined : closedAt - started);
-  const started = Date.now();
-  await sleep(SILENT_MS / 2);
-  assert.equal(closedAfter(), undefined, 'not cut before the silent time');
-  assert.equal(await connections(server), 1);
-  while (closedAfter() === undefined && Date.now() - started < 10_000) await sleep(50);
-  const closedAfterMs = closedAfter();
-  assert.ok(closedAfterMs !== undefined, 'cut');
-  // Looked at every third of the silent time: cut between it and 4/3 of it, give or take a busy machine.
-  assert.ok(closedAfterMs >= SILENT_MS && closedAfterMs < 3 * SILENT_MS, `cut after ${closedAfterMs} ms`);
-  assert.equal(await connections(server), 0);
-});
+// Each test has its own server: they run side by side.
+describe('silent connections', { concurrency: true }, () => {
+  test('a connection on which nothing moves either way is cut once the silent time has passed', async (t) => {
+    // Every other limit far off: what cuts it is the silent time alone.
+    const { server, port, ca } = await startServer(t);
+    const silent = await open(port, ca);
+    let closedAt: number | undefined;
+    silent.on('close', () => { closedAt = Date.now(); });
+    const closedAfter = (): number | undefined => (closedAt === undefined ? undefined : closedAt - started);
+    const started = Date.now();
+    await sleep(SILENT_MS / 2);
+    assert.equal(closedAfter(), undefined, 'not cut before the silent time');
+    assert.equal(await connections(server), 1);
+    while (closedAfter() === undefined && Date.now() - started < 10_000) await sleep(50);
+    const closedAfterMs = closedAfter();
+    assert.ok(closedAfterMs !== undefined, 'cut');
+    // Looked at every third of the silent time: cut between it and 4/3 of it, give or take a busy machine.
+    assert.ok(closedAfterMs >= SILENT_MS && closedAfterMs < 3 * SILENT_MS, `cut after ${closedAfterMs} ms`);
+    assert.equal(await connections(server), 0);
+  });
 
-test('a slow client that keeps asking is not cut, however long it stays', async (t) => {
-  const { server, port, ca } = await startServer(t);
-  const slow = await open(port, ca);
-  let received = '';
-  slow.setEncoding('latin1').on('data', (chunk: string) => { received += chunk; });
-  let closed = false;
-  slow.on('close', () => { closed = true; });
-  // A request every 300 ms for over twice the silent time.
-  const requests = 7;
-  for (let i = 0; i < requests; i++) {
-    slow.write(REQUEST);
-    await sleep(300);
-  }
-  assert.equal(closed, false, 'the connection is still open');
-  assert.equal(received.split('HTTP/1.1 200 OK').length - 1, requests, 'every request answered on it');
-  assert.equal(await connections(server), 1);
-  slow.destroy();
+  test('a slow client that keeps asking is not cut, however long it stays', async (t) => {
+    const { server, port, ca } = await startServer(t);
+    const slow = await open(port, ca);
+    let received = '';
+    slow.setEncoding('latin1').on('data', (chunk: string) => { received += chunk; });
+    let closed = false;
+    slow.on('close', () => { closed = true; });
+    // A request every 300 ms for over twice the silent time.
+    const requests = 7;
+    for (let i = 0; i < requests; i++) {
+      slow.write(REQUEST);
+      await sleep(300);
+    }
+    assert.equal(closed, false, 'the connection is still open');
+    assert.equal(received.split('HTTP/1.1 200 OK').length - 1, requests, 'every request answered on it');
+    assert.equal(await connections(server), 1);
+    slow.destroy();
+  });
 });

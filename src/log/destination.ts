@@ -53,9 +53,10 @@ export function fdDestination(
 ): Destination {
   // Bytes, not strings (contentMode 'buffer'): given strings, sonic-boom
   // measures the UTF-8 length of all it holds at every write. A batch must be
-  // less than one write may take (maxWrite). maxWriteRetries is newer than its types.
+  // less than one write may take (maxWrite): a write takes about one batch,
+  // which a pipe's 64 KiB holds whole. maxWriteRetries is newer than its types.
   const options: SonicBoomOpts & { maxWriteRetries: number } = {
-    fd, sync: false, minLength: batchBytes, maxWrite: 2 * batchBytes, periodicFlush: maxWaitMs, maxLength: maxPendingBytes,
+    fd, sync: false, minLength: batchBytes, maxWrite: batchBytes + 1, periodicFlush: maxWaitMs, maxLength: maxPendingBytes,
     maxWriteRetries: MAX_WRITE_RETRIES, contentMode: 'buffer',
   };
   const out = new SonicBoom(options) as unknown as ByteSonicBoom;

@@ -50,7 +50,8 @@ export async function instructionsPerRequest(kind: Kind, connections: Connection
     .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
   const threads = (trigger: string) => dumps.filter(({ text }) => text.includes(`\ndesc: Trigger: dump ${trigger}\n`))
     .map(({ name, text }) => ({ main: name.endsWith('-01'), total: Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? NaN) }));
-  const sum = (counts: readonly { total: number }[]): number => counts.reduce((total, thread) => total + thread.total, 0);
+  const sum = (counts: readonly { total: number }[]): number =>
+    (counts.length === 0 ? NaN : counts.reduce((total, thread) => total + thread.total, 0));
   const measured = threads('measured');
   return {
     mainThread: (measured.find((thread) => thread.main)?.total ?? NaN) / answered,

@@ -92,8 +92,8 @@ describe('check fails at once on what another try cannot change, and says why in
       assert.equal(result.reason, reason, result.stdout);
       assert.equal(server.connections(), 3);
       // The stalled connects end with their tries, not at the HTTP client's own
-      // 10 s connect timeout, which would also cut a longer --timeout short.
-      assert.ok(result.seconds < 5, `took ${result.seconds} s`);
+      // 10 s connect timeout (left at that default, this check takes 11 s).
+      assert.ok(result.seconds < 8, `took ${result.seconds} s`);
     }
   });
 });

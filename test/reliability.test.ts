@@ -78,6 +78,10 @@ test('1. slowloris: trickling connections are cut by the timeouts while go-get r
     return outcome;
   });
   clearInterval(trickle);
+  // The last slow connections were opened just before the go-get requests
+  // began: on a busy machine their headers timeout may not have come yet.
+  const cutBy = performance.now() + 3_000;
+  while (closedAt.length < SLOW && performance.now() < cutBy) await sleep(50);
   const latencies = outcomes.map((o) => o.ms);
   t.diagnostic(`slowloris: held ${heldAtStart} trickling TLS connections; served ${outcomes.length} go-get requests ` +
     `meanwhile, p50 ${percentile(latencies, 50).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; ` +
@@ -88,7 +92,7 @@ test('1. slowloris: trickling connections are cut by the timeouts while go-get r
   // Prompt, with room for the machine: on the shared 2-core machines CI runs
   // on, this test's own process was seen to stall for up to a second (a TCP
   // connect on loopback reported 300-550 ms late), cutting the count to 48
-  // and the slowest answer to 1,043 ms. A server held up by the attack would
+  // in 5 s and the slowest answer to 1,043 ms. A server held up by the attack would
   // answer only once the slow connections were cut, after the 2 s headers
   // timeout, and would serve a handful, not dozens.
   assert.ok(outcomes.length >= 25, `only ${outcomes.length} requests served`);
@@ -209,10 +213,9 @@ test('3. a connection flood: the limit holds, memory stays bounded, the server r
     `${during.rss.toFixed(0)} MiB during, peak ${after.peak.toFixed(0)} MiB`);
 
   assert.equal(refusedLine.level, 'warn');
-  // Over the limit, Node accepts a connection and closes it at once; a sample
-  // can land in between and count it (CI once saw 501).
-  const JUST_REFUSED = 8;
-  assert.ok(peakHeld <= LIMIT + JUST_REFUSED, `${peakHeld} connections held, over the limit of ${LIMIT}`);
+  // Over the limit, Node accepts a connection and closes it in the same
+  // callback; a sample can land in between and count that one (CI saw 501).
+  assert.ok(peakHeld <= LIMIT + 1, `${peakHeld} connections held, over the limit of ${LIMIT}`);
   assert.ok(peakHeld >= LIMIT * 0.9, `at most ${peakHeld} connections held: the limit, not the machine, should refuse`);
   assert.equal(heldAfterTimeout, 0);
   assert.ok(after.peak - before.rss < 150, 'memory stayed bounded');

@@ -53,8 +53,8 @@ export function fdDestination(
 ): Destination {
   // Bytes, not strings (contentMode 'buffer'): given strings, sonic-boom
   // measures the UTF-8 length of all it holds at every write. A batch must be
-  // less than one write may take (maxWrite): a write takes about one batch,
-  // which a pipe's 64 KiB holds whole. maxWriteRetries is newer than its types.
+  // less than one write may take (maxWrite): a write takes about one batch, about
+  // what a pipe holds. maxWriteRetries is newer than its types.
   const options: SonicBoomOpts & { maxWriteRetries: number } = {
     fd, sync: false, minLength: batchBytes, maxWrite: batchBytes + 1, periodicFlush: maxWaitMs, maxLength: maxPendingBytes,
     maxWriteRetries: MAX_WRITE_RETRIES, contentMode: 'buffer',

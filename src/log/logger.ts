@@ -13,8 +13,8 @@ export const REQUEST_MESSAGE = 'request';
 /** The longest a line waits in memory before it is written. */
 const FLUSH_MS = 250;
 /**
- * Lines are written once this many bytes have gathered: one write for some
- * four hundred request lines. Each write is a trip through libuv's thread pool,
+ * Lines are written once this many bytes have gathered: one write for hundreds
+ * of request lines. Each write is a trip through libuv's thread pool,
  * whose thread takes the server's core from it for a while.
  */
 const BATCH_BYTES = 64 * 1024;

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { FallbackConfig } from '../core/config.js';
 import { answerRequests } from './handler.js';
 import { applyLimits, serverOptions, type Limits } from './limits.js';
-import { servedContext } from '../tls/context.js';
+import { servedContextOptions } from '../tls/context.js';
 import type { Logging } from '../log/logger.js';
 import { createResponder } from '../core/respond.js';
 
@@ -16,7 +16,7 @@ export interface FallbackServerOptions extends Logging {
 
 export function createFallbackServer({ config, tls, limits, logger, logRequest }: FallbackServerOptions): Server {
   const server = createServer({
-    ...servedContext(tls),
+    ...servedContextOptions(tls),
     ALPNProtocols: ['http/1.1'],
     handshakeTimeout: limits.handshakeTimeoutMs,
     ...serverOptions(limits),

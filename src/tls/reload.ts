@@ -6,7 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:https';
 import { basename, dirname } from 'node:path';
 import { certificateWarnings, loadCertificatePair, type CertificateFiles, type CertificatePair } from './certificate.js';
-import { servedContext } from './context.js';
+import { servedContextOptions } from './context.js';
 import { messageOf } from '../cli/errors.js';
 import type { Logger } from '../log/logger.js';
 
@@ -28,7 +28,7 @@ export function logCertificate(logger: Logger, pair: CertificatePair, files: Cer
 
 /** Swaps a checked pair into the running server: new connections get it, open ones keep theirs. */
 export function useCertificate(server: Server, pair: CertificatePair): void {
-  server.setSecureContext(servedContext({ cert: pair.certPem, key: pair.keyPem }));
+  server.setSecureContext(servedContextOptions({ cert: pair.certPem, key: pair.keyPem }));
 }
 
 export function watchCertificate(

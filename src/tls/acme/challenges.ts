@@ -2,7 +2,7 @@
 // memory only: http-01 key authorizations by token, for the plain-http
 // listener, and tls-alpn-01 certificates by name, for the https port.
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { servedContext } from '../context.js';
+import { servedContextOptions } from '../context.js';
 
 export type ChallengeType = 'http-01' | 'tls-alpn-01';
 
@@ -16,7 +16,7 @@ export class ChallengeAnswers {
 
   present(answer: ChallengeAnswer): void {
     if (answer.type === 'http-01') this.#http.set(answer.token, answer.keyAuthorization);
-    else this.#alpn.set(answer.name, createSecureContext(servedContext({ cert: answer.cert, key: answer.key })));
+    else this.#alpn.set(answer.name, createSecureContext(servedContextOptions({ cert: answer.cert, key: answer.key })));
   }
 
   withdraw(answer: ChallengeAnswer): void {

@@ -21,7 +21,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { getExtensionData, readTlsClientHello } from 'read-tls-client-hello';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '../../log/logger.js';
-import { servedContext } from '../context.js';
+import { servedContextOptions } from '../context.js';
 import { ACME_TLS_PROTOCOL, routeHandshake, type HelloFacts, type RouteState } from './handshake-route.js';
 
 export interface HandshakeRouterOptions {
@@ -48,7 +48,7 @@ export function routeHandshakes(server: HttpsServer, options: HandshakeRouterOpt
   const handToServer = (socket: Socket): void => { Reflect.apply(startTls, server, [socket]); };
 
   const challengeServer = createTlsServer({
-    ...servedContext(undefined),
+    ...servedContextOptions(),
     SNICallback: (name, done) => { done(null, options.challengeContext(name.toLowerCase())); },
     ALPNProtocols: [ACME_TLS_PROTOCOL],
     handshakeTimeout: options.handshakeTimeoutMs,

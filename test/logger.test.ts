@@ -8,6 +8,7 @@ import { test, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { fdDestination } from '../src/log/destination.js';
 import { createLogging, DROPPED_MESSAGE, flushLogger, MAX_PENDING_LOG_BYTES, REQUEST_MESSAGE, type RequestRecord } from '../src/log/logger.js';
+import { wholeLines } from './helpers/log-lines.js';
 
 const unexpectedDrop = (lines: number): void => { assert.fail(`${lines} lines dropped`); };
 
@@ -73,12 +74,31 @@ test('a process that exits at once still writes every line, in order', () => {
   const loggerModule = new URL('../src/log/logger.ts', import.meta.url).href;
   const script = `
     import { createLogging } from ${JSON.stringify(loggerModule)};
-    const { logger } = createLogging('info');
+    const { logger, logRequest } = createLogging('info');
     for (let n = 1; n <= 3; n++) logger.info({ n }, 'line');
+    for (let n = 4; n <= 6; n++) logRequest({ method: 'GET', url: '/' + n, status: 200, answer: 'go-import' });
     process.exit(0);`;
   const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(child.status, 0, child.stderr);
-  assert.deepEqual(child.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { n: number }).n), [1, 2, 3]);
+  assert.deepEqual(child.stdout.trim().split('\n').map((l) => {
+    const { n, url } = JSON.parse(l) as { n?: number; url?: string };
+    return n ?? Number(url?.slice(1));
+  }), [1, 2, 3, 4, 5, 6]);
+});
+
+test('a formatted destination formats each line of a write on its own', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'modfallback-log-'));
+  const fd = openSync(join(dir, 'log'), 'w');
+  t.after(() => {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const destination = fdDestination(fd, {
+    format: (line) => `<${line.trimEnd()}>\n`, batchBytes: 1000, maxWaitMs: 60_000, maxPendingBytes: 1 << 20, onDropped: unexpectedDrop,
+  });
+  destination.write('{"a":1}\n{"b":2}\n');
+  await flushed(destination);
+  assert.equal(readFileSync(join(dir, 'log'), 'utf8'), '<{"a":1}>\n<{"b":2}>\n');
 });
 
 const record = (url: string): RequestRecord => ({
@@ -88,7 +108,7 @@ const record = (url: string): RequestRecord => ({
 /** A request line and the line pino writes for the same record, each through createLogging. */
 function bothLines(r: RequestRecord): [ours: string, pinos: string] {
   const lines: string[] = [];
-  const { logger, logRequest } = createLogging('info', { write: (line: string) => { lines.push(line); } });
+  const { logger, logRequest } = createLogging('info', { write: (text: string) => { lines.push(...wholeLines(text)); } });
   assert.ok(logRequest);
   logRequest(r);
   logger.info(r, REQUEST_MESSAGE);
@@ -118,9 +138,34 @@ test('for any text at all in the fields, the line is one line of JSON saying wha
   assert.doesNotMatch(markup, /remoteAddress/, 'a client already gone has no address, as pino leaves it out');
 });
 
+test('request lines come out in the order logged, all of them, and before any line logged after them', () => {
+  const lines: string[] = [];
+  const { logger, logRequest } = createLogging('info', { write: (text: string) => { lines.push(...wholeLines(text)); } });
+  assert.ok(logRequest);
+  // More than one batch of them, and a part of the next.
+  const urls = Array.from({ length: 1000 }, (_, i) => `/m${i}?go-get=1`);
+  for (const url of urls) logRequest(record(url));
+  logger.warn('after the requests');
+  const logged = lines.map((line) => JSON.parse(line) as { msg: string; url?: string });
+  assert.deepEqual(logged.map((line) => line.url ?? line.msg), [...urls, 'after the requests']);
+});
+
+test('a request line alone is written within a moment, with the time it was logged', async () => {
+  const lines: string[] = [];
+  const { logRequest } = createLogging('info', { write: (text: string) => { lines.push(...wholeLines(text)); } });
+  const before = Date.now();
+  logRequest?.(record('/alone?go-get=1'));
+  const after = Date.now();
+  const deadline = Date.now() + 2_000;
+  while (lines.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  const [line] = lines.map((l) => JSON.parse(l) as { url: string; time: number });
+  assert.equal(line?.url, '/alone?go-get=1');
+  assert.ok(line.time >= before && line.time <= after, `time ${line.time} is when it was logged, not when written`);
+});
+
 test('above info there is no request log, and nothing reaches the destination', () => {
   const lines: string[] = [];
-  const { logger, logRequest } = createLogging('warn', { write: (line: string) => { lines.push(line); } });
+  const { logger, logRequest } = createLogging('warn', { write: (text: string) => { lines.push(...wholeLines(text)); } });
   assert.equal(logRequest, undefined);
   logger.info('not written');
   logger.warn('written');

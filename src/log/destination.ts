@@ -22,6 +22,8 @@ const { default: SonicBoom } = sonicBoom;
 export interface Destination extends DestinationStream {
   /** Hands every line to the OS, then calls back. */
   flush(callback: (error?: Error) => void): void;
+  /** Hands every line to the OS before returning, as far as it will take them: for the exit. */
+  flushSync(): void;
 }
 
 export interface DestinationOptions {
@@ -62,7 +64,8 @@ export function fdDestination(
   const out = new SonicBoom(options) as unknown as ByteSonicBoom;
   let dropped = 0;
   let failing = false;
-  out.on('drop', () => { dropped++; });
+  // A write holds whole lines, often many.
+  out.on('drop', (bytes: Buffer) => { dropped += linesIn(bytes); });
   out.on('error', (error: NodeJS.ErrnoException) => {
     if (failing) return;
     failing = true;
@@ -80,16 +83,28 @@ export function fdDestination(
     dropped = 0;
     onDropped(lines);
   });
-  // What sonic-boom holds would be lost at exit without this.
-  process.once('exit', () => {
-    try {
-      out.flushSync();
-    } catch {
-      // stdout is gone (closed, broken pipe), full, or stalled past the retries: nothing more can be written.
-    }
-  });
   return {
-    write: (line: string) => out.write(Buffer.from(format === undefined ? line : format(line))),
+    // Whole lines, one or many at a time.
+    write: (lines: string) => out.write(Buffer.from(format === undefined ? lines : eachLine(lines, format))),
     flush: (callback) => { out.flush(callback); },
+    flushSync: () => {
+      try {
+        out.flushSync();
+      } catch {
+        // stdout is gone (closed, broken pipe), full, or stalled past the retries: nothing more can be written.
+      }
+    },
   };
+}
+
+const NEWLINE = 0x0a;
+
+function eachLine(lines: string, format: LineFormat): string {
+  return lines.split('\n').slice(0, -1).map((line) => format(`${line}\n`)).join('');
+}
+
+function linesIn(bytes: Buffer): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) lines++;
+  return lines;
 }

@@ -15,6 +15,7 @@ import { DEFAULT_ACME_TUNING, acmeCertificates, type AcmeTuning } from '../../sr
 import { startCli, type CliProcess } from './process.js';
 import { TEST_CONFIG } from './server.js';
 import { tempDir } from './tls.js';
+import { wholeLines } from './log-lines.js';
 
 export const DOMAIN = 'dmitri.shuralyov.com';
 
@@ -97,8 +98,8 @@ export async function startAcmeInProcess(t: TestContext, options: {
 }): Promise<InProcessAcme> {
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
-  const { logger, logRequest } = createLogging('debug', { write: (line: string) => {
-    logs.push(JSON.parse(line) as Record<string, unknown>);
+  const { logger, logRequest } = createLogging('debug', { write: (text: string) => {
+    for (const line of wholeLines(text)) logs.push(JSON.parse(line) as Record<string, unknown>);
     for (const wake of waiters) wake();
   } });
   const store = await tempDir(t, 'modfallback-acme-store-');

@@ -7,6 +7,7 @@ import { createLogging } from '../../src/log/logger.js';
 import { createFallbackServer } from '../../src/serve/https.js';
 import { makePki } from './tls.js';
 import { listenOnLoopback } from './listen.js';
+import { wholeLines } from './log-lines.js';
 
 export interface RunningTestServer {
   readonly port: number;
@@ -27,12 +28,16 @@ export async function startTestServer(t: TestContext, config: FallbackConfig = T
   const pki = await makePki(t);
   const leaf = await pki.issue('server', [config.domain, 'localhost', '127.0.0.1']);
   const lines: string[] = [];
-  const keep = (line: string): void => { lines.push(line); };
+  const keep = (text: string): void => { lines.push(...wholeLines(text)); };
   const { logger, logRequest } = createLogging('debug', { write: keep });
   const server = createFallbackServer({ config, tls: leaf, limits: DEFAULT_LIMITS, logger, logRequest });
   return {
     port: await listenOnLoopback(t, server),
     ca: pki.ca.cert,
-    logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    logs: () => {
+      // Request lines are held a moment (src/log/request-lines.ts): flushing writes them, at once.
+      logger.flush();
+      return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
   };
 }

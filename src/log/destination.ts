@@ -11,6 +11,7 @@
 // sonic-boom 5, not the sonic-boom 4 inside pino.destination(): 4's flushSync
 // retries a write that failed for good (ENOSPC, EIO) forever, freezing the
 // process at a fatal line or at exit.
+import { writeSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import sonicBoom, { type SonicBoomOpts } from 'sonic-boom';
 import { writeStderr } from './stderr.js';
@@ -22,8 +23,8 @@ const { default: SonicBoom } = sonicBoom;
 export interface Destination extends DestinationStream {
   /** Hands every line to the OS, then calls back. */
   flush(callback: (error?: Error) => void): void;
-  /** Hands every line to the OS before returning, as far as it will take them: for the exit. */
-  flushSync(): void;
+  /** Hands every line to the OS before returning, these last ones after the rest, as far as it will take them: for the exit. */
+  flushSync(lastLines?: string): void;
 }
 
 export interface DestinationOptions {
@@ -64,8 +65,9 @@ export function fdDestination(
   const out = new SonicBoom(options) as unknown as ByteSonicBoom;
   let dropped = 0;
   let failing = false;
-  // A write holds whole lines, often many.
+  // A write holds whole lines, often many (on a terminal, formatted: an error's stack counts as several).
   out.on('drop', (bytes: Buffer) => { dropped += linesIn(bytes); });
+  const bytesOf = (lines: string): Buffer => Buffer.from(format === undefined ? lines : eachLine(lines, format));
   out.on('error', (error: NodeJS.ErrnoException) => {
     if (failing) return;
     failing = true;
@@ -85,11 +87,13 @@ export function fdDestination(
   });
   return {
     // Whole lines, one or many at a time.
-    write: (lines: string) => out.write(Buffer.from(format === undefined ? lines : eachLine(lines, format))),
+    write: (lines: string) => out.write(bytesOf(lines)),
     flush: (callback) => { out.flush(callback); },
-    flushSync: () => {
+    flushSync: (lastLines = '') => {
       try {
         out.flushSync();
+        // Not through sonic-boom: given a batch's worth, it would start an asynchronous write, which the exit cuts off.
+        for (let rest = bytesOf(lastLines); rest.length > 0;) rest = rest.subarray(writeSync(fd, rest));
       } catch {
         // stdout is gone (closed, broken pipe), full, or stalled past the retries: nothing more can be written.
       }
@@ -99,6 +103,7 @@ export function fdDestination(
 
 const NEWLINE = 0x0a;
 
+/** Each line formatted on its own; pino ends every line with a newline, so nothing follows the last. */
 function eachLine(lines: string, format: LineFormat): string {
   return lines.split('\n').slice(0, -1).map((line) => format(`${line}\n`)).join('');
 }

@@ -9,16 +9,19 @@ import type { LineFormat } from './terminal.js';
 export type { Logger };
 export { REQUEST_MESSAGE, type RequestRecord } from './request-lines.js';
 
-/** The longest a line waits in memory before it is written. */
+/** The longest a line waits at each of its stops in memory: held as a request record, then as bytes. */
 const FLUSH_MS = 250;
 /**
- * Lines are written once this many bytes have gathered: one write for hundreds
- * of request lines. Each write is a trip through libuv's thread pool,
- * whose thread takes the server's core from it for a while.
+ * Bytes are written once this many have gathered: one write for hundreds of
+ * request lines. Each write is a trip through libuv's thread pool, whose
+ * thread takes the server's core from it for a while.
  */
-const BATCH_BYTES = 64 * 1024;
-/** Request lines formatted together (see request-lines.ts): some 50 KiB of lines. */
-const BATCH_LINES = 256;
+const WRITE_BATCH_BYTES = 64 * 1024;
+/**
+ * Request lines formatted together (see request-lines.ts): enough that the
+ * formatting runs in a loop, few enough that their text is about one write.
+ */
+const REQUEST_BATCH_LINES = 256;
 /**
  * What is held for a stdout reader that has stopped reading before lines are
  * dropped: about a minute of request lines at 1,000 requests a second.
@@ -33,7 +36,7 @@ export interface Logging {
   readonly logRequest: ((record: RequestRecord) => void) | undefined;
 }
 
-/** Where lines go: pino's kind of stream, flushed when it can be. */
+/** Where lines go: pino's kind of stream, given whole lines, one or many at a time; flushed when it can be. */
 type Lines = DestinationStream & { flush?(callback: (error?: Error) => void): void };
 
 /**
@@ -44,25 +47,23 @@ type Lines = DestinationStream & { flush?(callback: (error?: Error) => void): vo
  */
 export function createLogging(level: LogLevel, destination?: Lines, format?: LineFormat): Logging {
   let out: Lines;
+  const requests = holdRequestLines((text) => { out.write(text); },
+    { pid: process.pid, batchLines: REQUEST_BATCH_LINES, maxWaitMs: FLUSH_MS });
   if (destination === undefined) {
     const stdout = fdDestination(1, {
       format,
-      batchBytes: BATCH_BYTES,
+      batchBytes: WRITE_BATCH_BYTES,
       maxWaitMs: FLUSH_MS,
       maxPendingBytes: MAX_PENDING_LOG_BYTES,
       // Reported through the logger made below.
       onDropped: (droppedLines) => { logger.warn({ droppedLines }, DROPPED_MESSAGE); },
     });
     // What is held would be lost at exit without this.
-    process.once('exit', () => {
-      requests.writeHeld();
-      stdout.flushSync();
-    });
+    process.once('exit', () => { stdout.flushSync(requests.takeHeld()); });
     out = stdout;
   } else {
     out = destination;
   }
-  const requests = holdRequestLines((text) => { out.write(text); }, { pid: process.pid, batchLines: BATCH_LINES, maxWaitMs: FLUSH_MS });
   // Any other line follows the request lines held before it.
   const lines: Lines = {
     write: (line: string) => {

@@ -28,6 +28,8 @@ export interface HeldRequestLines {
   readonly logRequest: (record: RequestRecord) => void;
   /** Writes every line held, in the order logged. */
   readonly writeHeld: () => void;
+  /** Every line held, in the order logged, no longer held: for whoever writes them at exit. */
+  readonly takeHeld: () => string;
 }
 
 export interface HoldOptions {
@@ -43,17 +45,19 @@ export function holdRequestLines(write: (text: string) => void, { pid, batchLine
   const records: RequestRecord[] = [];
   const times: number[] = [];
   let timer: NodeJS.Timeout | undefined;
-  const writeHeld = (): void => {
+  const takeHeld = (): string => {
     if (timer !== undefined) {
       clearTimeout(timer);
       timer = undefined;
     }
-    if (records.length === 0) return;
     let text = '';
     for (let i = 0; i < records.length; i++) text += requestLine(records[i] as RequestRecord, times[i] as number, pid);
     records.length = 0;
     times.length = 0;
-    write(text);
+    return text;
+  };
+  const writeHeld = (): void => {
+    if (records.length > 0) write(takeHeld());
   };
   return {
     logRequest: (record) => {
@@ -64,6 +68,7 @@ export function holdRequestLines(write: (text: string) => void, { pid, batchLine
       else timer ??= setTimeout(writeHeld, maxWaitMs).unref();
     },
     writeHeld,
+    takeHeld,
   };
 }
 

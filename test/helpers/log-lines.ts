@@ -4,3 +4,9 @@
 export function wholeLines(text: string): string[] {
   return text.split(/(?<=\n)/);
 }
+
+/** A destination that keeps every line written to it, one array element a line. */
+export function collectLines(): { destination: { write(text: string): void }; lines: string[] } {
+  const lines: string[] = [];
+  return { destination: { write: (text) => { lines.push(...wholeLines(text)); } }, lines };
+}

@@ -7,7 +7,7 @@ import { createLogging } from '../../src/log/logger.js';
 import { createFallbackServer } from '../../src/serve/https.js';
 import { makePki } from './tls.js';
 import { listenOnLoopback } from './listen.js';
-import { wholeLines } from './log-lines.js';
+import { collectLines } from './log-lines.js';
 
 export interface RunningTestServer {
   readonly port: number;
@@ -27,9 +27,8 @@ export const TEST_CONFIG: FallbackConfig = Object.freeze({
 export async function startTestServer(t: TestContext, config: FallbackConfig = TEST_CONFIG): Promise<RunningTestServer> {
   const pki = await makePki(t);
   const leaf = await pki.issue('server', [config.domain, 'localhost', '127.0.0.1']);
-  const lines: string[] = [];
-  const keep = (text: string): void => { lines.push(...wholeLines(text)); };
-  const { logger, logRequest } = createLogging('debug', { write: keep });
+  const { destination, lines } = collectLines();
+  const { logger, logRequest } = createLogging('debug', destination);
   const server = createFallbackServer({ config, tls: leaf, limits: DEFAULT_LIMITS, logger, logRequest });
   return {
     port: await listenOnLoopback(t, server),

@@ -1,6 +1,6 @@
 // The benchmark (npm run bench): modfallback against a bare node:https server
-// answering the same bytes, the ceiling of the platform. Measures the two in
-// turns, prints raw samples, medians and ratios, and whether each target of
+// answering the same bytes, the ceiling of the platform. Measures the two side
+// by side or in turns, prints raw samples, medians and ratios, and whether each target of
 // bench/README.md is met. A script that prints figures, never a timed test.
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { report, type Samples } from './report.js';
 import { DOMAIN, NESTED, PINNED, PINNING, rssMiB, startAndWait, stop, writeAnswer, type Files, type Kind, type Running } from './servers.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-// Throughput is measured in turns over short slices, several a round (see slicesInTurns).
+// Throughput is measured over short slices, several a round (see slices).
 const SLICES = Number(process.env.BENCH_SLICES ?? 4);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE_SECONDS ?? 3);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 10);
@@ -44,59 +44,96 @@ async function startWarm(kind: Kind, files: Files): Promise<Running> {
 interface Contestant { readonly name: string; readonly measure: () => Promise<number> }
 
 /**
- * Measures the contestants in turns over short slices: on a shared machine
- * whose speed drifts within a minute, one long run each would compare two
- * different machines. Records each figure, and each slice's figure of the
- * others relative to the first contestant's, whose median the report judges.
+ * How contestants are measured in each slice:
+ * - side by side: each under its own load at the same time, sharing the server
+ *   core. On a shared machine whose speed drifts within seconds, what the host
+ *   does to the core in a moment it does to all of them.
+ * - in turns: one after the other, for new connections, whose TLS handshakes
+ *   cost the load on the other core nearly as much as the server: two loads at
+ *   once would measure that core.
  */
-async function slicesInTurns(round: number, figure: string, contestants: readonly Contestant[]): Promise<void> {
+type Slicing = 'side by side' | 'in turns';
+
+/**
+ * Measures the contestants over several slices. Records each figure, and each
+ * slice's figure of the others relative to the first contestant's, whose
+ * median the report judges.
+ */
+async function slices(round: number, slicing: Slicing, figure: string, contestants: readonly Contestant[]): Promise<void> {
   const [reference, ...others] = contestants;
   if (reference === undefined) return;
   for (let slice = 0; slice < SLICES; slice++) {
     const value = new Map<Contestant, number>();
-    for (const contestant of takingTurns(round + slice, contestants)) {
-      value.set(contestant, await contestant.measure());
-      record(`${contestant.name} ${figure}`, value.get(contestant) ?? NaN);
+    if (slicing === 'side by side') {
+      // Started in turns too: whichever load starts first has the core alone for a moment.
+      const order = takingTurns(round + slice, contestants);
+      const values = await Promise.all(order.map((contestant) => contestant.measure()));
+      order.forEach((contestant, i) => value.set(contestant, values[i] ?? NaN));
+    } else {
+      for (const contestant of takingTurns(round + slice, contestants)) value.set(contestant, await contestant.measure());
     }
+    for (const contestant of contestants) record(`${contestant.name} ${figure}`, value.get(contestant) ?? NaN);
     for (const contestant of others) {
       record(`${contestant.name} ${figure} / ${reference.name}, paired`, (value.get(contestant) ?? NaN) / (value.get(reference) ?? NaN));
     }
   }
 }
 
-/** Both servers up, measured in turns; the baseline is the reference. */
-async function inTurns(round: number, files: Files, figure: string, measure: (port: number) => Promise<number>): Promise<void> {
-  const kinds: Kind[] = ['baseline', 'modfallback'];
-  const running: Running[] = [];
+interface ServerCase { readonly name: string; readonly kind: Kind; readonly files: Files; readonly path: string }
+
+/** Starts the servers in turns (whichever starts first may find the machine in another state), then measures them. */
+async function measureServers(round: number, servers: readonly ServerCase[], slicing: Slicing, figure: string,
+  measure: (port: number, path: string) => Promise<number>): Promise<void> {
+  const running = new Map<string, Running>();
   try {
-    for (const kind of takingTurns(round, kinds)) running.push(await startWarm(kind, files));
-    running.sort((x, y) => kinds.indexOf(x.kind) - kinds.indexOf(y.kind));
-    await slicesInTurns(round, figure, running.map((server) => ({ name: server.kind, measure: () => measure(server.port) })));
+    for (const server of takingTurns(round, servers)) running.set(server.name, await startWarm(server.kind, server.files));
+    await slices(round, slicing, figure, servers.map((server) => ({
+      name: server.name,
+      measure: () => measure(portOf(running.get(server.name)), server.path),
+    })));
   } finally {
-    for (const server of running) await stop(server.child);
+    for (const server of running.values()) await stop(server.child);
   }
 }
 
-/** modfallback answering a 1-element and a 40-element path in turns; then the baseline's own cost of the longer answer. */
-async function pathScaling(round: number, files: Files, baselineFiles: readonly Files[]): Promise<void> {
-  const slices = (kind: Kind, ports: readonly number[]): Promise<void> =>
-    slicesInTurns(round, 'req/s', PATHS.map(([name, path], i) => ({
-      name: `${kind} ${name}`,
-      measure: () => throughput(ports[i] ?? ports[0] ?? 0, path, 64, SLICE_SECONDS),
-    })));
+function portOf(server: Running | undefined): number {
+  if (server === undefined) throw new Error('bench: a server was measured before it was started');
+  return server.port;
+}
+
+/**
+ * The Worker in local workerd (bench/edge.ts) beside modfallback on the server
+ * core: reported, judged by no target, so a failure is told and left out, not
+ * the end of the run.
+ */
+async function edgeBeside(round: number, files: Files): Promise<void> {
   const modfallback = await startWarm('modfallback', files);
   try {
-    await slices('modfallback', [modfallback.port]);
+    const edge = await startEdge(files, PINNING ? ['taskset', '-c', '1'] : []);
+    try {
+      await throughput(edge.port, NESTED, 64, 1);
+      await slices(round, 'side by side', 'keep-alive req/s, the Worker beside', [
+        { name: 'modfallback', measure: () => throughput(modfallback.port, NESTED, 64, SLICE_SECONDS) },
+        { name: 'edge', measure: () => throughput(edge.port, NESTED, 64, SLICE_SECONDS) },
+      ]);
+    } finally {
+      await edge.stop();
+    }
+  } catch (error) {
+    console.log(`edge: left out of this round: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     await stop(modfallback.child);
   }
-  // One baseline a path, each sending that path's answer.
-  const baselines: Running[] = [];
-  try {
-    for (const pathFiles of baselineFiles) baselines.push(await startWarm('baseline', pathFiles));
-    await slices('baseline', baselines.map((server) => server.port));
-  } finally {
-    for (const server of baselines) await stop(server.child);
+}
+
+interface PathCase { readonly name: string; readonly path: string; readonly baselineFiles: Files }
+
+/** Each path on a server of its own, side by side: two modfallbacks, then two baselines, each sending its path's answer. */
+async function pathScaling(round: number, files: Files, paths: readonly PathCase[]): Promise<void> {
+  for (const kind of ['modfallback', 'baseline'] as const) {
+    const servers = paths.map(({ name, path, baselineFiles }) =>
+      ({ name: `${kind} ${name}`, kind, path, files: kind === 'baseline' ? baselineFiles : files }));
+    await measureServers(round, servers, 'side by side', 'req/s', (port, path) => throughput(port, path, 64, SLICE_SECONDS));
   }
 }
 
@@ -116,24 +153,18 @@ async function main(): Promise<void> {
     const files: Files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), answer: writeAnswer(dir, NESTED) };
     writeFileSync(files.cert, leaf.cert);
     writeFileSync(files.key, leaf.key);
-    const baselineFiles = PATHS.map(([, path]) => ({ ...files, answer: writeAnswer(dir, path) }));
+    const paths = PATHS.map(([name, path]) => ({ name, path, baselineFiles: { ...files, answer: writeAnswer(dir, path) } }));
 
     console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
       `node ${process.version}; ${PINNED}; ${ROUNDS} rounds of ${SLICES} throughput slices of ${SLICE_SECONDS} s`);
     for (const core of [1, 0]) await cpuAvailability(core);
     for (let round = 0; round < ROUNDS; round++) {
-      await inTurns(round, files, 'keep-alive req/s', (port) => throughput(port, NESTED, 64, SLICE_SECONDS));
-      // The Worker in local workerd (bench/edge.ts), on the server core: reported, no target.
-      const edge = await startEdge(files, PINNING ? ['taskset', '-c', '1'] : []);
-      try {
-        await throughput(edge.port, NESTED, 64, 1);
-        for (let slice = 0; slice < SLICES; slice++) record('edge keep-alive req/s', await throughput(edge.port, NESTED, 64, SLICE_SECONDS));
-      } finally {
-        await edge.stop();
-      }
+      const contestants = (['baseline', 'modfallback'] as const).map((kind) => ({ name: kind, kind, files, path: NESTED }));
+      await measureServers(round, contestants, 'side by side', 'keep-alive req/s', (port, path) => throughput(port, path, 64, SLICE_SECONDS));
+      await edgeBeside(round, files);
       // Every request opens a connection and pays a full handshake.
-      await inTurns(round, files, 'new-connection req/s', (port) => throughput(port, NESTED, 16, SLICE_SECONDS, true));
-      await pathScaling(round, files, baselineFiles);
+      await measureServers(round, contestants, 'in turns', 'new-connection req/s', (port, path) => throughput(port, path, 16, SLICE_SECONDS, true));
+      await pathScaling(round, files, paths);
       for (let i = 0; i < COLD_STARTS; i++) {
         for (const kind of takingTurns<Kind>(i, ['modfallback', 'baseline'])) {
           const { child, coldMs } = await startAndWait(kind, files);

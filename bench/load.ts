@@ -27,9 +27,9 @@ export async function throughput(port: number, path: string, connections: number
   const done = /(\d+) requests in ([\d.]+)(ms|s|m),/.exec(out);
   if (done === null || Number(done[1]) === 0) throw new Error(`no request was answered: wrk on port ${port}\n${out}`);
   const duration = Number(done[2]) * { ms: 0.001, s: 1, m: 60 }[done[3] as 'ms' | 's' | 'm'];
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1) ?? [];
-  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + socketErrors.reduce((sum, n) => sum + Number(n), 0);
-  if (errors > 0) throw new Error(`wrk on port ${port}${path}: ${errors} failed requests`);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + (socketErrors?.slice(1) ?? []).reduce((sum, n) => sum + Number(n), 0);
+  if (errors > 0) throw new Error(`wrk on port ${port}${path}: ${errors} failed requests (${socketErrors?.[0] ?? 'non-2xx answers'})`);
   return Number(done[1]) / duration;
 }
 

@@ -39,7 +39,7 @@ export function report(samples: Samples, counted: boolean): number {
   };
 
   row('keep-alive throughput', m('modfallback keep-alive req/s / baseline, paired'), atLeast(0.85));
-  row('keep-alive throughput of the Worker in local workerd / modfallback', ratio('edge keep-alive req/s', 'modfallback keep-alive req/s'));
+  row('keep-alive throughput of the Worker in local workerd / modfallback', m('edge keep-alive req/s, the Worker beside / modfallback, paired'));
   if (counted) {
     row('instructions per keep-alive request, main thread', ratio('modfallback keep-alive instructions/req, main thread', 'baseline keep-alive instructions/req, main thread'), atMost(1.2, false));
     row('instructions per keep-alive request, all threads', ratio('modfallback keep-alive instructions/req, all threads', 'baseline keep-alive instructions/req, all threads'));
@@ -56,7 +56,7 @@ export function report(samples: Samples, counted: boolean): number {
 
   console.log('\nmedians:');
   for (const name of Object.keys(samples)) console.log(`  ${name.padEnd(56)} ${m(name).toFixed(3)}`);
-  console.log('\nratios (modfallback / baseline; throughput: the median of slices measured in turns):');
+  console.log('\nratios (modfallback / baseline; throughput: the median of paired slices):');
   for (const [figure, value, target, verdict] of rows) {
     console.log(`  ${figure.padEnd(50)} ${value.toFixed(3).padStart(7)}  ${target === '' ? '' : `target ${target.padEnd(8)} `}${verdict}`);
   }

@@ -9,7 +9,7 @@ import type { LineFormat } from './terminal.js';
 export type { Logger };
 export { REQUEST_MESSAGE, type RequestRecord } from './request-lines.js';
 
-/** The longest a line waits at each of its stops in memory: held as a request record, then as bytes. */
+/** The longest a line waits in memory before it is written. */
 const FLUSH_MS = 250;
 /**
  * Bytes are written once this many have gathered: one write for hundreds of
@@ -47,8 +47,13 @@ type Lines = DestinationStream & { flush?(callback: (error?: Error) => void): vo
  */
 export function createLogging(level: LogLevel, destination?: Lines, format?: LineFormat): Logging {
   let out: Lines;
-  const requests = holdRequestLines((text) => { out.write(text); },
-    { pid: process.pid, batchLines: REQUEST_BATCH_LINES, maxWaitMs: FLUSH_MS });
+  const requests = holdRequestLines((text) => { out.write(text); }, {
+    pid: process.pid,
+    batchLines: REQUEST_BATCH_LINES,
+    maxWaitMs: FLUSH_MS,
+    // Written at once, not left for the destination's own wait: a line waits FLUSH_MS at most.
+    flush: () => { lines.flush(() => undefined); },
+  });
   if (destination === undefined) {
     const stdout = fdDestination(1, {
       format,
@@ -65,12 +70,12 @@ export function createLogging(level: LogLevel, destination?: Lines, format?: Lin
     out = destination;
   }
   // Any other line follows the request lines held before it.
-  const lines: Lines = {
+  const lines = {
     write: (line: string) => {
       requests.writeHeld();
       out.write(line);
     },
-    flush: (callback) => {
+    flush: (callback: (error?: Error) => void) => {
       requests.writeHeld();
       if (out.flush === undefined) callback();
       else out.flush(callback);

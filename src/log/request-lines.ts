@@ -36,12 +36,14 @@ export interface HoldOptions {
   readonly pid: number;
   /** Lines held before they are written together. */
   readonly batchLines: number;
-  /** The longest a line is held. */
+  /** The longest a line is held... */
   readonly maxWaitMs: number;
+  /** ...before this is called, to write the lines held and whatever waits behind them. */
+  readonly flush: () => void;
 }
 
 /** Request lines, held and handed to write a batch at a time as one piece of text. */
-export function holdRequestLines(write: (text: string) => void, { pid, batchLines, maxWaitMs }: HoldOptions): HeldRequestLines {
+export function holdRequestLines(write: (text: string) => void, { pid, batchLines, maxWaitMs, flush }: HoldOptions): HeldRequestLines {
   const records: RequestRecord[] = [];
   const times: number[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -65,7 +67,7 @@ export function holdRequestLines(write: (text: string) => void, { pid, batchLine
       times.push(Date.now());
       if (records.length >= batchLines) writeHeld();
       // A timer that does not keep the process alive: whoever ends it flushes the logger first.
-      else timer ??= setTimeout(writeHeld, maxWaitMs).unref();
+      else timer ??= setTimeout(flush, maxWaitMs).unref();
     },
     writeHeld,
     takeHeld,

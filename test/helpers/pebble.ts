@@ -68,50 +68,63 @@ export async function preparePebble(t: TestContext): Promise<PebbleSite> {
     listenerCaFile: pki.caFile,
     listenerCaPem: pki.ca.cert,
     async start(options) {
-      const managementPort = await freePort();
-      const configFile = join(dir, `pebble-config-${managementPort}.json`);
-      await writeFile(configFile, JSON.stringify({
-        pebble: {
-          listenAddress: `127.0.0.1:${acmePort}`,
-          managementListenAddress: `127.0.0.1:${managementPort}`,
-          certificate: listener.certFile,
-          privateKey: listener.keyFile,
-          httpPort: options.httpPort,
-          tlsPort: options.tlsPort,
-          ocspResponderURL: '',
-          externalAccountBindingRequired: false,
-          certificateValidityPeriod: options.validitySeconds,
-        },
-      }));
-      if (dnsPort === undefined) {
-        dnsPort = await freeDnsPort();
-        // No AAAA answers: the servers under test listen on 127.0.0.1 only.
-        await run(t, CHALLTESTSRV, [
-          '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
-          '-management', `127.0.0.1:${await freePort()}`, '-defaultIPv6', '',
-        ], {}, /Starting management server/);
+      // A port found free can be taken by another test before Pebble binds it: Pebble then exits, and starts again on another.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startPebble(options);
+        } catch (error) {
+          if (!(error instanceof PebbleExited) || attempt === 3) throw error;
+        }
       }
-      const pebble = await run(t, PEBBLE, ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`, '-strict=false'], {
-        // Validate at once, never refuse a good nonce, and validate every order anew.
-        PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0',
-      }, /ACME directory available at/);
-      // Pebble says it listens a moment before its listeners take connections.
-      const root = await fetchWhenUp(`https://127.0.0.1:${managementPort}/roots/0`, pki.ca.cert);
-      await fetchWhenUp(`https://127.0.0.1:${acmePort}/dir`, pki.ca.cert);
-      return {
-        root: () => Promise.resolve(root),
-        orders: () => pebble.output().match(/Added order /g)?.length ?? 0,
-        accounts: () => Math.max(0, ...[...pebble.output().matchAll(/There are now (\d+) accounts/g)].map((m) => Number(m[1]))),
-        output: () => pebble.output(),
-        stop: async () => {
-          if (pebble.child.exitCode !== null || pebble.child.signalCode !== null) return;
-          pebble.child.kill('SIGTERM');
-          await once(pebble.child, 'close');
-        },
-      };
     },
   };
+
+  async function startPebble(options: PebbleOptions): Promise<Pebble> {
+    const managementPort = await freePort();
+    const configFile = join(dir, `pebble-config-${managementPort}.json`);
+    await writeFile(configFile, JSON.stringify({
+      pebble: {
+        listenAddress: `127.0.0.1:${acmePort}`,
+        managementListenAddress: `127.0.0.1:${managementPort}`,
+        certificate: listener.certFile,
+        privateKey: listener.keyFile,
+        httpPort: options.httpPort,
+        tlsPort: options.tlsPort,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
+        certificateValidityPeriod: options.validitySeconds,
+      },
+    }));
+    if (dnsPort === undefined) {
+      dnsPort = await freeDnsPort();
+      // No AAAA answers: the servers under test listen on 127.0.0.1 only.
+      await run(t, CHALLTESTSRV, [
+        '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
+        '-management', `127.0.0.1:${await freePort()}`, '-defaultIPv6', '',
+      ], {}, /Starting management server/);
+    }
+    const pebble = await run(t, PEBBLE, ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`, '-strict=false'], {
+      // Validate at once, never refuse a good nonce, and validate every order anew.
+      PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0',
+    }, /ACME directory available at/);
+    // Pebble says it listens a moment before its listeners take connections.
+    const root = await fetchWhenUp(`https://127.0.0.1:${managementPort}/roots/0`, pki.ca.cert, pebble);
+    await fetchWhenUp(`https://127.0.0.1:${acmePort}/dir`, pki.ca.cert, pebble);
+    return {
+      root: () => Promise.resolve(root),
+      orders: () => pebble.output().match(/Added order /g)?.length ?? 0,
+      accounts: () => Math.max(0, ...[...pebble.output().matchAll(/There are now (\d+) accounts/g)].map((m) => Number(m[1]))),
+      output: () => pebble.output(),
+      stop: async () => {
+        if (pebble.child.exitCode !== null || pebble.child.signalCode !== null) return;
+        pebble.child.kill('SIGTERM');
+        await once(pebble.child, 'close');
+      },
+    };
+  }
 }
+
+class PebbleExited extends Error {}
 
 interface Running {
   readonly child: ChildProcessByStdio<null, Readable, Readable>;
@@ -144,13 +157,14 @@ async function run(
 }
 
 /** The body at url once it answers 200, asking again while the connection is refused, for up to 10 s. */
-async function fetchWhenUp(url: string, ca: string): Promise<string> {
+async function fetchWhenUp(url: string, ca: string, server: Running): Promise<string> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
       return await fetchText(url, ca);
     } catch (error) {
       const refused = error instanceof Error && 'code' in error && error.code === 'ECONNREFUSED';
+      if (refused && server.child.exitCode !== null) throw new PebbleExited(`${url}: the server exited:\n${server.output()}`);
       if (!refused || Date.now() > deadline) throw error;
       await delay(20);
     }

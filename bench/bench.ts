@@ -1,7 +1,8 @@
 // The benchmark (npm run bench): modfallback against a bare node:https server
 // answering the same bytes, the ceiling of the platform. Measures the two side
-// by side or in turns, prints raw samples, medians and ratios, and whether each target of
-// bench/README.md is met. A script that prints figures, never a timed test.
+// by side or in turns, prints raw samples, medians and ratios, and whether each
+// target of bench/README.md is met. A script that prints figures, never a timed
+// test.
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';

@@ -11,10 +11,9 @@
 // sonic-boom 5, not the sonic-boom 4 inside pino.destination(): 4's flushSync
 // retries a write that failed for good (ENOSPC, EIO) forever, freezing the
 // process at a fatal line or at exit.
-import { writeSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import sonicBoom, { type SonicBoomOpts } from 'sonic-boom';
-import { writeStderr } from './stderr.js';
+import { writeStderr, writeWhole } from './stderr.js';
 import type { LineFormat } from './terminal.js';
 
 // sonic-boom is CommonJS with ES-style types: imported, it is the module, whose default is the class.
@@ -93,7 +92,7 @@ export function fdDestination(
       try {
         out.flushSync();
         // Not through sonic-boom: given a batch's worth, it would start an asynchronous write, which the exit cuts off.
-        for (let rest = bytesOf(lastLines); rest.length > 0;) rest = rest.subarray(writeSync(fd, rest));
+        writeWhole(fd, bytesOf(lastLines));
       } catch {
         // stdout is gone (closed, broken pipe), full, or stalled past the retries: nothing more can be written.
       }

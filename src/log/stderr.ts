@@ -1,12 +1,17 @@
-// Lines for people on stderr, written at once and never throwing: a stderr
-// whose reader has gone must not stop the server.
+// Lines for people on stderr, written at once and never throwing (a stderr
+// whose reader has gone must not stop the server), and the whole write they use.
 import { writeSync } from 'node:fs';
 
-/** Writes all of text to stderr before returning; a pipe may take part of it at a time. */
+/** Writes all of text to stderr before returning. */
 export function writeStderr(text: string): void {
   try {
-    for (let rest = Buffer.from(text); rest.length > 0;) rest = rest.subarray(writeSync(2, rest));
+    writeWhole(2, Buffer.from(text));
   } catch {
     // stderr is gone, or will not take more: these lines are a courtesy.
   }
+}
+
+/** Writes all the bytes to fd before returning, or throws: a pipe may take part of them at a time. */
+export function writeWhole(fd: number, bytes: Buffer): void {
+  for (let rest = bytes; rest.length > 0;) rest = rest.subarray(writeSync(fd, rest));
 }

@@ -3,7 +3,7 @@
 // validation of any name connects to the loopback ports its config names.
 // Started by the test on free loopback ports, with a certificate for Pebble's
 // own listener made by the project's src/certs/issue.ts; stopped at the end.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -116,7 +116,7 @@ export async function preparePebble(t: TestContext): Promise<PebbleSite> {
       accounts: () => Math.max(0, ...[...pebble.output().matchAll(/There are now (\d+) accounts/g)].map((m) => Number(m[1]))),
       output: () => pebble.output(),
       stop: async () => {
-        if (pebble.child.exitCode !== null || pebble.child.signalCode !== null) return;
+        if (exited(pebble.child)) return;
         pebble.child.kill('SIGTERM');
         await once(pebble.child, 'close');
       },
@@ -125,6 +125,11 @@ export async function preparePebble(t: TestContext): Promise<PebbleSite> {
 }
 
 class PebbleExited extends Error {}
+
+/** Whether the program has ended, by itself or by a signal. */
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
 
 interface Running {
   readonly child: ChildProcessByStdio<null, Readable, Readable>;
@@ -137,7 +142,7 @@ async function run(
 ): Promise<Running> {
   const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (exited(child)) return;
     child.kill('SIGTERM');
     await once(child, 'close');
   });
@@ -164,7 +169,7 @@ async function fetchWhenUp(url: string, ca: string, server: Running): Promise<st
       return await fetchText(url, ca);
     } catch (error) {
       const refused = error instanceof Error && 'code' in error && error.code === 'ECONNREFUSED';
-      if (refused && server.child.exitCode !== null) throw new PebbleExited(`${url}: the server exited:\n${server.output()}`);
+      if (refused && exited(server.child)) throw new PebbleExited(`${url}: the server exited:\n${server.output()}`);
       if (!refused || Date.now() > deadline) throw error;
       await delay(20);
     }
